@@ -1,0 +1,19 @@
+//! Who is calling, and within which tenant: signing and verifying access tokens, the
+//! verified [`Caller`], and the [`TenantScope`] that every query on tenant-owned tables
+//! takes.
+//!
+//! A `TenantScope` can only be made here, from a verified token or from an explicitly
+//! named authority, so a store query without a tenant does not compile. This crate does
+//! no I/O beyond reading and writing key files.
+
+mod caller;
+mod config;
+mod error;
+mod keys;
+mod token;
+
+pub use caller::{Anonymous, Caller, Role, SystemAuthority, TenantScope};
+pub use config::AuthConfig;
+pub use error::AuthError;
+pub use keys::{SigningKey, VerificationKey};
+pub use token::{AccessClaims, IssuedToken, TokenIssuer, TokenVerifier};

@@ -1,0 +1,262 @@
+//! Access tokens: short-lived JWTs signed with Ed25519 (`EdDSA`), the algorithm pinned.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::{AuthConfig, AuthError, Caller, Role, SigningKey, VerificationKey};
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// The account id.
+    pub sub: String,
+    /// The tenant id.
+    pub tid: String,
+    /// The tenant slug.
+    pub tsl: String,
+    /// Roles within the tenant.
+    pub roles: Vec<Role>,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Not before.
+    pub nbf: u64,
+    /// Expires at.
+    pub exp: u64,
+    /// Unique token id.
+    pub jti: String,
+}
+
+/// A freshly signed access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub token: String,
+    /// When it expires, in seconds since the epoch.
+    pub expires_at: u64,
+}
+
+/// Signs access tokens. Only the identity service holds one.
+#[derive(Debug, Clone)]
+pub struct TokenIssuer {
+    key: SigningKey,
+    issuer: String,
+    audience: String,
+    ttl_seconds: u64,
+}
+
+impl TokenIssuer {
+    /// Creates an issuer from a signing key and the token settings.
+    pub fn new(key: SigningKey, config: &AuthConfig) -> TokenIssuer {
+        TokenIssuer {
+            key,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            ttl_seconds: config.access_token_ttl_seconds.max(1),
+        }
+    }
+
+    /// Signs a token for an account in a tenant, valid from now for the configured time.
+    pub fn issue(
+        &self,
+        account_id: &str,
+        tenant_id: &str,
+        tenant_slug: &str,
+        roles: &[Role],
+    ) -> Result<IssuedToken, AuthError> {
+        let now = seconds_since_epoch();
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: account_id.to_string(),
+            tid: tenant_id.to_string(),
+            tsl: tenant_slug.to_string(),
+            roles: roles.to_vec(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_seconds,
+            jti: athenaeum_kernel::new_id(),
+        };
+        self.sign(&claims).map(|token| IssuedToken { token, expires_at: claims.exp })
+    }
+
+    /// Signs arbitrary claims; tests use it to forge tokens that must be refused.
+    pub fn sign(&self, claims: &AccessClaims) -> Result<String, AuthError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), claims, &self.key.encoding)
+            .map_err(|error| AuthError::Key(error.to_string()))
+    }
+
+    /// Returns the verifier matching this issuer.
+    pub fn verifier(&self, leeway_seconds: u64) -> TokenVerifier {
+        TokenVerifier::with(self.key.verification_key(), &self.issuer, &self.audience, leeway_seconds)
+    }
+}
+
+/// Verifies access tokens with the public key; cannot sign.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    key: VerificationKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for TokenVerifier {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("TokenVerifier").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl TokenVerifier {
+    /// Creates a verifier from the public key and the token settings.
+    pub fn new(key: VerificationKey, config: &AuthConfig) -> TokenVerifier {
+        TokenVerifier::with(key, &config.issuer, &config.audience, config.leeway_seconds)
+    }
+
+    fn with(key: VerificationKey, issuer: &str, audience: &str, leeway: u64) -> TokenVerifier {
+        // Only EdDSA is accepted: a token claiming `none`, HS256 or anything else fails.
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.leeway = leeway;
+        TokenVerifier { key, validation }
+    }
+
+    /// Checks a token's signature, algorithm, issuer, audience and validity period and
+    /// returns the caller it names.
+    ///
+    /// Fails with `InvalidToken` saying which check failed.
+    pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        use jsonwebtoken::errors::ErrorKind;
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &self.validation)
+            .map_err(|error| {
+                let reason = match error.kind() {
+                    ErrorKind::ExpiredSignature => "expired",
+                    ErrorKind::ImmatureSignature => "not valid yet",
+                    ErrorKind::InvalidAudience => "meant for another audience",
+                    ErrorKind::InvalidIssuer => "from another issuer",
+                    ErrorKind::InvalidSignature => "bad signature",
+                    ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                        "algorithm not accepted"
+                    }
+                    ErrorKind::MissingRequiredClaim(_) => "a required claim is missing",
+                    _ => "malformed",
+                };
+                AuthError::InvalidToken(reason.into())
+            })?;
+        let claims = data.claims;
+        Ok(Caller {
+            account_id: claims.sub,
+            tenant_id: claims.tid,
+            tenant_slug: claims.tsl,
+            roles: claims.roles,
+        })
+    }
+}
+
+fn seconds_since_epoch() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+
+    fn issuer() -> TokenIssuer {
+        TokenIssuer::new(SigningKey::generate().unwrap(), &AuthConfig::default())
+    }
+
+    fn claims(issuer: &TokenIssuer) -> AccessClaims {
+        let token = issuer.issue("account-1", "tenant-1", "north", &[Role::Staff]).unwrap();
+        let payload = token.token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_signed_token_verifies_to_its_caller() {
+        let issuer = issuer();
+        let token = issuer.issue("account-1", "tenant-1", "north", &[Role::Staff]).unwrap();
+        let caller = issuer.verifier(0).verify(&token.token).unwrap();
+        assert_eq!(caller.account_id, "account-1");
+        assert_eq!(caller.tenant_id, "tenant-1");
+        assert!(caller.is_staff());
+        assert!(caller.require_admin().is_err());
+    }
+
+    #[test]
+    fn expired_token_is_refused() {
+        let issuer = issuer();
+        let mut expired = claims(&issuer);
+        expired.nbf -= 7_200;
+        expired.exp = expired.iat - 3_600;
+        let token = issuer.sign(&expired).unwrap();
+        assert_eq!(
+            issuer.verifier(30).verify(&token),
+            Err(AuthError::InvalidToken("expired".into()))
+        );
+    }
+
+    #[test]
+    fn token_for_another_audience_is_refused() {
+        let issuer = issuer();
+        let mut other = claims(&issuer);
+        other.aud = "someone-else".into();
+        let token = issuer.sign(&other).unwrap();
+        assert_eq!(
+            issuer.verifier(0).verify(&token),
+            Err(AuthError::InvalidToken("meant for another audience".into()))
+        );
+    }
+
+    #[test]
+    fn tampered_token_is_refused() {
+        let issuer = issuer();
+        let token = issuer.issue("account-1", "tenant-1", "north", &[Role::Patron]).unwrap().token;
+        let mut parts: Vec<String> = token.split('.').map(String::from).collect();
+        let mut promoted = claims(&issuer);
+        promoted.roles = vec![Role::Admin];
+        parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&promoted).unwrap());
+        assert_eq!(
+            issuer.verifier(0).verify(&parts.join(".")),
+            Err(AuthError::InvalidToken("bad signature".into()))
+        );
+    }
+
+    #[test]
+    fn unsigned_alg_none_token_is_refused() {
+        let issuer = issuer();
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(&issuer)).unwrap());
+        let outcome = issuer.verifier(0).verify(&format!("{header}.{payload}."));
+        assert!(matches!(outcome, Err(AuthError::InvalidToken(_))), "{outcome:?}");
+    }
+
+    #[test]
+    fn token_signed_by_another_key_is_refused() {
+        let stranger = issuer();
+        let token = stranger.issue("account-1", "tenant-1", "north", &[Role::Admin]).unwrap();
+        assert_eq!(
+            issuer().verifier(0).verify(&token.token),
+            Err(AuthError::InvalidToken("bad signature".into()))
+        );
+    }
+
+    #[test]
+    fn keys_round_trip_through_pem() {
+        let key = SigningKey::generate().unwrap();
+        let again = SigningKey::from_pem(&key.to_pem()).unwrap();
+        let public = VerificationKey::from_pem(&key.verification_key().to_pem()).unwrap();
+        let config = AuthConfig::default();
+        let token = TokenIssuer::new(again, &config).issue("a", "t", "s", &[]).unwrap();
+        assert!(TokenVerifier::new(public, &config).verify(&token.token).is_ok());
+    }
+}

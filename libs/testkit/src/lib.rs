@@ -1,0 +1,48 @@
+//! Fixtures for tests: a fresh database per test on either backend (PostgreSQL databases
+//! are cloned from a migrated template), a real SMTP server process, and the
+//! `both_backends!` macro that runs one test body on SQLite and on PostgreSQL.
+//!
+//! Test-only: nothing in the product depends on this crate.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test fixtures fail loudly")]
+
+mod database;
+
+pub use athenaeum_db::Backend;
+pub use database::{TestDatabase, TestDatabases, postgres_admin_url, prepare_databases, test_database};
+
+/// Runs each test body once on SQLite and once on PostgreSQL.
+///
+/// ```ignore
+/// athenaeum_testkit::both_backends! {
+///     async fn sign_in_returns_a_token(backend) {
+///         let database = athenaeum_testkit::test_database(backend, &MIGRATIONS).await;
+///         // ...
+///     }
+/// }
+/// ```
+/// expands to a module `sign_in_returns_a_token` with the tests `sqlite` and `postgres`,
+/// so test names end with the backend they ran on.
+#[macro_export]
+macro_rules! both_backends {
+    ($( $(#[$meta:meta])* async fn $name:ident($backend:ident) $body:block )*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($backend: $crate::Backend) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run($crate::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
