@@ -105,6 +105,13 @@ impl ApiError {
         )
     }
 
+    /// Returns the same error with another code (a duplicate reported against a field is
+    /// a `CONFLICT` that still names the field).
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
+    }
+
     /// Creates a `NOT_FOUND` error.
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::NotFound, message)

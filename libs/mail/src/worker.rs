@@ -1,0 +1,405 @@
+//! The outbox worker: claims due messages, renders them, hands them to the transport,
+//! and records the outcome, retrying with backoff and parking what keeps failing.
+//!
+//! It never drops a message: each one ends sent or parked, and a crash at any moment
+//! leaves it pending (and claimable again once its lease runs out).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use athenaeum_db::{Database, DbError};
+use chrono::TimeDelta;
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::config::MailConfig;
+use crate::error::{MailError, describe_address_error};
+use crate::outbox::{self, AfterFailure, ClaimedMail};
+use crate::render::{MailRenderer, RenderedMail};
+use crate::transport::MailTransport;
+
+/// The longest `last_error` kept on a row, in characters.
+const MAX_ERROR_CHARS: usize = 2_000;
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryRound {
+    /// Messages the transport accepted.
+    pub sent: u32,
+    /// Messages that failed and will be tried again later.
+    pub retrying: u32,
+    /// Messages that failed for the last allowed time and are now parked.
+    pub parked: u32,
+}
+
+impl DeliveryRound {
+    /// Returns how many messages the pass tried to send.
+    pub fn attempted(&self) -> u32 {
+        self.sent + self.retrying + self.parked
+    }
+}
+
+/// Wakes a running worker so it looks for due messages now instead of at its next poll.
+///
+/// Cloning is cheap; every clone wakes the same worker.
+#[derive(Debug, Clone, Default)]
+pub struct MailWaker {
+    notify: Arc<Notify>,
+}
+
+impl MailWaker {
+    /// Asks the worker to start a pass now; call it after committing a transaction that
+    /// queued mail. Wakes made while a pass runs start one more pass after it.
+    pub fn wake(&self) {
+        self.notify.notify_one();
+    }
+}
+
+/// Sends the mail queued in one service's outbox.
+///
+/// Any number of workers, in one process or many, may serve the same database: each
+/// message is held by one worker at a time.
+pub struct MailWorker {
+    database: Database,
+    renderer: Arc<dyn MailRenderer>,
+    transport: MailTransport,
+    config: MailConfig,
+    from: Mailbox,
+    waker: MailWaker,
+}
+
+impl std::fmt::Debug for MailWorker {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MailWorker")
+            .field("database", &self.database)
+            .field("transport", &self.transport)
+            .field("config", &self.config.masked())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MailWorker {
+    /// Builds a worker for the outbox in `database`.
+    ///
+    /// Fails with `Config` when `config.from` is not a mailbox such as
+    /// `Athenaeum <no-reply@library.example>`.
+    pub fn new(
+        database: Database,
+        renderer: Arc<dyn MailRenderer>,
+        transport: MailTransport,
+        config: MailConfig,
+    ) -> Result<MailWorker, MailError> {
+        let from = config.from.parse::<Mailbox>().map_err(|error| {
+            MailError::Config(format!(
+                "sender {:?} is not a valid mailbox: {}",
+                config.from,
+                describe_address_error(&error)
+            ))
+        })?;
+        Ok(MailWorker { database, renderer, transport, config, from, waker: MailWaker::default() })
+    }
+
+    /// Returns a waker for this worker, to hand to the code that queues mail.
+    pub fn waker(&self) -> MailWaker {
+        self.waker.clone()
+    }
+
+    /// Runs one pass: sends up to `batch_size` due messages, one at a time, and records
+    /// each outcome.
+    ///
+    /// A message is marked sent only after the transport accepted it; a failure (render,
+    /// address, relay, time-out) is recorded on its row and retried after a backoff, or
+    /// parked after `max_attempts`. Fails only when the outbox cannot be read or written;
+    /// a message already accepted by the relay but not yet marked is then sent again
+    /// once its lease runs out (at-least-once).
+    pub async fn deliver_due(&self) -> Result<DeliveryRound, DbError> {
+        self.deliver_round(None).await
+    }
+
+    /// Starts the worker on the current runtime: a pass every `poll_interval_ms`, or at
+    /// once when the returned waker is woken.
+    ///
+    /// When `shutdown` turns true (or its sender is dropped) the worker finishes the
+    /// message in hand and the task ends; await the handle to know it has.
+    pub fn spawn(self, shutdown: watch::Receiver<bool>) -> (JoinHandle<()>, MailWaker) {
+        let waker = self.waker();
+        let handle = tokio::spawn(self.run(shutdown));
+        (handle, waker)
+    }
+
+    async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(transport = %self.transport.describe(), "mail worker started");
+        let poll_interval = Duration::from_millis(self.config.poll_interval_ms.max(1));
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let more_waiting = match self.deliver_round(Some(&shutdown)).await {
+                // A full batch that sent something suggests more are due: go on at once.
+                // One that only failed waits, so a dead relay is not hammered.
+                Ok(round) => round.attempted() >= self.batch_size() && round.sent > 0,
+                Err(error) => {
+                    tracing::warn!(%error, "mail outbox pass failed");
+                    false
+                }
+            };
+            if more_waiting {
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(poll_interval) => {}
+                () = self.waker.notify.notified() => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        tracing::info!("mail worker stopped");
+    }
+
+    async fn deliver_round(
+        &self,
+        shutdown: Option<&watch::Receiver<bool>>,
+    ) -> Result<DeliveryRound, DbError> {
+        let mut round = DeliveryRound::default();
+        // Only what was due when the pass began: a message that fails in this pass waits
+        // for the next one, however short its backoff.
+        let pass_started_at = athenaeum_kernel::now();
+        while round.attempted() < self.batch_size() {
+            if shutdown.is_some_and(|receiver| *receiver.borrow()) {
+                break;
+            }
+            let now = athenaeum_kernel::now();
+            let lease_until = now + self.lease();
+            let claimed = self
+                .database
+                .write(move |connection| {
+                    outbox::claim_next(connection, pass_started_at, now, lease_until)
+                })
+                .await?;
+            let Some(claimed) = claimed else {
+                break;
+            };
+            match self.attempt_within_deadline(&claimed).await {
+                Ok(()) => {
+                    self.record_sent(&claimed).await?;
+                    round.sent += 1;
+                }
+                Err(reason) => match self.record_failure(&claimed, &reason).await? {
+                    AfterFailure::RetryAt(_) => round.retrying += 1,
+                    AfterFailure::Park => round.parked += 1,
+                },
+            }
+        }
+        Ok(round)
+    }
+
+    async fn attempt_within_deadline(&self, claimed: &ClaimedMail) -> Result<(), String> {
+        let deadline = self.send_deadline();
+        match tokio::time::timeout(deadline, self.attempt(claimed)).await {
+            Ok(outcome) => outcome,
+            Err(_elapsed) => Err(format!("sending did not finish within {}s", deadline.as_secs())),
+        }
+    }
+
+    async fn attempt(&self, claimed: &ClaimedMail) -> Result<(), String> {
+        let params = serde_json::from_str::<serde_json::Value>(&claimed.params)
+            .map_err(|error| format!("stored params are not valid json: {error}"))?;
+        let renderer = Arc::clone(&self.renderer);
+        let template = claimed.template.clone();
+        let rendered = tokio::task::spawn_blocking(move || renderer.render(&template, &params))
+            .await
+            .map_err(|_join_error| {
+                format!("the renderer panicked while rendering template {}", claimed.template)
+            })?
+            .map_err(|error| error.to_string())?;
+        let message = build_message(&self.from, claimed, rendered)?;
+        self.transport.send(message).await
+    }
+
+    async fn record_sent(&self, claimed: &ClaimedMail) -> Result<(), DbError> {
+        let id = claimed.id.clone();
+        let now = athenaeum_kernel::now();
+        let marked =
+            self.database.write(move |connection| outbox::mark_sent(connection, &id, now)).await;
+        match marked {
+            Ok(()) => {
+                tracing::info!(
+                    mail_id = %claimed.id,
+                    template = %claimed.template,
+                    tenant_id = claimed.tenant_id.as_deref(),
+                    "mail sent"
+                );
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(
+                    mail_id = %claimed.id,
+                    %error,
+                    "mail sent but not marked as sent; it will be sent again"
+                );
+                Err(error)
+            }
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        claimed: &ClaimedMail,
+        reason: &str,
+    ) -> Result<AfterFailure, DbError> {
+        let attempts = claimed.attempts.saturating_add(1);
+        let max_attempts = i32::try_from(self.config.max_attempts.max(1)).unwrap_or(i32::MAX);
+        let after = if attempts >= max_attempts {
+            AfterFailure::Park
+        } else {
+            let failures = u32::try_from(attempts).unwrap_or(u32::MAX);
+            let delay = retry_delay(
+                failures,
+                self.config.retry_base_seconds,
+                self.config.retry_max_seconds,
+                rand::random::<f64>(),
+            );
+            AfterFailure::RetryAt(athenaeum_kernel::now() + delay)
+        };
+        let id = claimed.id.clone();
+        let error: String = reason.chars().take(MAX_ERROR_CHARS).collect();
+        self.database
+            .write(move |connection| {
+                outbox::record_failure(connection, &id, attempts, &error, after)
+            })
+            .await?;
+        match after {
+            AfterFailure::RetryAt(next_attempt_at) => tracing::warn!(
+                mail_id = %claimed.id,
+                template = %claimed.template,
+                attempts,
+                %next_attempt_at,
+                error = %reason,
+                "mail not sent, will retry"
+            ),
+            AfterFailure::Park => tracing::error!(
+                mail_id = %claimed.id,
+                template = %claimed.template,
+                attempts,
+                error = %reason,
+                "mail parked after repeated failures"
+            ),
+        }
+        Ok(after)
+    }
+
+    fn batch_size(&self) -> u32 {
+        self.config.batch_size.max(1)
+    }
+
+    /// How long one attempt (render and send) may take.
+    fn send_deadline(&self) -> Duration {
+        // lettre's timeout applies to each step of the SMTP conversation; a few steps fit.
+        Duration::from_secs(self.config.smtp.timeout_seconds.clamp(1, 3_600) * 4)
+    }
+
+    /// How long a claim holds a message: longer than any attempt, so no other worker
+    /// takes it while it is in hand.
+    fn lease(&self) -> TimeDelta {
+        let seconds = i64::try_from(self.send_deadline().as_secs()).unwrap_or(i64::MAX / 2);
+        TimeDelta::seconds(seconds + 120)
+    }
+}
+
+fn build_message(
+    from: &Mailbox,
+    claimed: &ClaimedMail,
+    rendered: RenderedMail,
+) -> Result<Message, String> {
+    let recipient = claimed.recipient.parse::<lettre::Address>().map_err(|error| {
+        format!(
+            "recipient address {:?} is invalid: {}",
+            claimed.recipient,
+            describe_address_error(&error)
+        )
+    })?;
+    // A Message-ID derived from the outbox id lets a receiver recognise a resend.
+    let message_id = format!("<{}@{}>", claimed.id, from.email.domain());
+    let builder = Message::builder()
+        .from(from.clone())
+        .to(Mailbox::new(None, recipient))
+        .subject(rendered.subject)
+        .message_id(Some(message_id));
+    let built = match rendered.html_body {
+        Some(html_body) => {
+            builder.multipart(MultiPart::alternative_plain_html(rendered.text_body, html_body))
+        }
+        None => builder.singlepart(SinglePart::plain(rendered.text_body)),
+    };
+    built.map_err(|error| format!("cannot build the message: {error}"))
+}
+
+/// Returns how long to wait after the `failures`-th failed attempt: `base_seconds`
+/// doubled for every failure after the first, at most `max_seconds`, less up to a quarter
+/// chosen by `jitter` (in `0.0..1.0`) so that messages failed together spread out.
+fn retry_delay(failures: u32, base_seconds: u64, max_seconds: u64, jitter: f64) -> TimeDelta {
+    let doublings = failures.saturating_sub(1).min(40);
+    let full_seconds = base_seconds.saturating_mul(1_u64 << doublings).min(max_seconds);
+    let full_ms = full_seconds.saturating_mul(1_000).min(i64::MAX as u64 / 2);
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a quarter of a delay of at most i64::MAX / 2 milliseconds, rounded down"
+    )]
+    let taken_ms = (full_ms as f64 * 0.25 * jitter.clamp(0.0, 1.0)) as u64;
+    let delay_ms = full_ms.saturating_sub(taken_ms);
+    TimeDelta::milliseconds(i64::try_from(delay_ms).unwrap_or(i64::MAX / 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_from_the_base_up_to_the_maximum() {
+        let seconds = |failures| retry_delay(failures, 30, 3_600, 0.0).num_seconds();
+        assert_eq!(seconds(1), 30);
+        assert_eq!(seconds(2), 60);
+        assert_eq!(seconds(3), 120);
+        assert_eq!(seconds(7), 1_920);
+        assert_eq!(seconds(8), 3_600);
+        assert_eq!(seconds(1_000), 3_600);
+    }
+
+    #[test]
+    fn retry_delay_jitter_takes_at_most_a_quarter_off() {
+        assert_eq!(retry_delay(1, 40, 3_600, 1.0).num_seconds(), 30);
+        assert_eq!(retry_delay(1, 40, 3_600, 0.5).num_seconds(), 35);
+        assert_eq!(retry_delay(3, 0, 3_600, 0.7).num_milliseconds(), 0);
+    }
+
+    #[test]
+    fn a_message_carries_the_outbox_id_as_its_message_id() {
+        let from: Mailbox = "Athenaeum <no-reply@library.example>".parse().unwrap();
+        let claimed = ClaimedMail {
+            id: "0190-abc".to_string(),
+            tenant_id: None,
+            recipient: "reader@example.org".to_string(),
+            template: "welcome".to_string(),
+            params: "{}".to_string(),
+            attempts: 0,
+        };
+        let rendered = RenderedMail {
+            subject: "Welcome".to_string(),
+            text_body: "Hello".to_string(),
+            html_body: Some("<p>Hello</p>".to_string()),
+        };
+        let message = build_message(&from, &claimed, rendered).unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(text.contains("Message-ID: <0190-abc@library.example>"), "{text}");
+        assert!(text.contains("To: reader@example.org"), "{text}");
+        assert!(text.contains("text/html"), "{text}");
+    }
+}

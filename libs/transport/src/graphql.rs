@@ -1,0 +1,43 @@
+//! What every service's GraphQL resolvers share: reading the call context the gateway
+//! put on the request, turning service errors into GraphQL errors with a stable `code`
+//! extension, and checking page sizes.
+
+use async_graphql::{Context, ErrorExtensions};
+use athenaeum_kernel::ApiError;
+
+use crate::Call;
+
+/// Returns the call context of the current request.
+///
+/// Fails with `INTERNAL` only if the gateway forgot to attach it, a programming error.
+pub fn request_call<'ctx>(context: &Context<'ctx>) -> async_graphql::Result<&'ctx Call> {
+    context.data::<Call>().map_err(|_| {
+        to_graphql_error(ApiError::new(athenaeum_kernel::ErrorCode::Internal, "request context missing"))
+    })
+}
+
+/// Turns a service error into a GraphQL error: the message as it is, and the extensions
+/// `code`, `field` (when it names one) and `retryAfterSeconds` (when rate limited).
+pub fn to_graphql_error(error: ApiError) -> async_graphql::Error {
+    async_graphql::Error::new(error.message.clone()).extend_with(|_, extensions| {
+        extensions.set("code", error.code.as_str());
+        if let Some(field) = &error.field {
+            extensions.set("field", field.as_str());
+        }
+        if let Some(seconds) = error.retry_after_seconds {
+            extensions.set("retryAfterSeconds", seconds);
+        }
+    })
+}
+
+/// Checks a `first` argument of a connection (default 20, between 1 and 100).
+pub fn page_size(first: Option<i32>) -> async_graphql::Result<u32> {
+    let first = first.unwrap_or(20);
+    match u32::try_from(first) {
+        Ok(size) if (1..=100).contains(&size) => Ok(size),
+        _ => Err(to_graphql_error(ApiError::validation(
+            "first",
+            format!("first must be between 1 and 100, not {first}"),
+        ))),
+    }
+}

@@ -1,0 +1,118 @@
+//! How the gateway reaches a service: in the same process the service itself, in split
+//! mode an HTTP client of the same trait. [`service_api!`] takes one definition of a
+//! service's operations and derives the trait, the HTTP client and the internal routes
+//! from it, so the two sides can never drift apart.
+//!
+//! Every call carries a [`Call`]: the caller's bearer token (which the service verifies
+//! itself), the client's address and the request id.
+
+mod call;
+pub mod graphql;
+mod remote;
+
+pub use call::Call;
+pub use remote::{RemoteService, respond, route_error};
+
+#[doc(hidden)]
+pub use actix_web as __actix_web;
+#[doc(hidden)]
+pub use async_trait::async_trait as __async_trait;
+
+/// Defines a service's operations once and derives from it:
+/// - the trait `$Trait` (async, object-safe, `Send + Sync`), one method per operation
+///   taking `&Call` and the request, returning `Result<Response, ApiError>`;
+/// - `$Client`, an HTTP client implementing the trait against a remote process;
+/// - `$routes(service) -> actix_web::Scope`, the internal routes that serve the trait
+///   over HTTP: `POST {path}/{operation}` with the request as JSON.
+///
+/// ```ignore
+/// athenaeum_transport::service_api! {
+///     /// Accounts and sessions.
+///     pub trait IdentityApi, client IdentityClient, routes identity_routes, path "/internal/identity" {
+///         /// Signs a person in.
+///         fn sign_in(SignIn) -> Session;
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! service_api {
+    (
+        $(#[$trait_meta:meta])*
+        pub trait $Trait:ident, client $Client:ident, routes $routes:ident, path $path:literal {
+            $(
+                $(#[$operation_meta:meta])*
+                fn $operation:ident($Request:ty) -> $Response:ty;
+            )*
+        }
+    ) => {
+        $(#[$trait_meta])*
+        #[$crate::__async_trait]
+        pub trait $Trait: Send + Sync + 'static {
+            $(
+                $(#[$operation_meta])*
+                async fn $operation(
+                    &self,
+                    call: &$crate::Call,
+                    request: $Request,
+                ) -> Result<$Response, athenaeum_kernel::ApiError>;
+            )*
+        }
+
+        #[doc = concat!("An HTTP client of [`", stringify!($Trait), "`] for a service in another process.")]
+        #[derive(Debug, Clone)]
+        pub struct $Client {
+            remote: $crate::RemoteService,
+        }
+
+        impl $Client {
+            /// Creates a client of the service at `remote`.
+            pub fn new(remote: $crate::RemoteService) -> Self {
+                Self { remote }
+            }
+        }
+
+        #[$crate::__async_trait]
+        impl $Trait for $Client {
+            $(
+                async fn $operation(
+                    &self,
+                    call: &$crate::Call,
+                    request: $Request,
+                ) -> Result<$Response, athenaeum_kernel::ApiError> {
+                    self.remote
+                        .call(call, concat!($path, "/", stringify!($operation)), &request)
+                        .await
+                }
+            )*
+        }
+
+        #[doc = concat!("The internal HTTP routes that serve [`", stringify!($Trait), "`].")]
+        pub fn $routes(
+            service: std::sync::Arc<dyn $Trait>,
+        ) -> $crate::__actix_web::Scope {
+            use $crate::__actix_web::web;
+            let scope = web::scope($path).app_data(
+                web::JsonConfig::default().error_handler($crate::route_error),
+            );
+            $(
+                let scope = {
+                    let service = std::sync::Arc::clone(&service);
+                    scope.route(
+                        concat!("/", stringify!($operation)),
+                        web::post().to(
+                            move |http_request: $crate::__actix_web::HttpRequest,
+                                  body: web::Json<$Request>| {
+                                let service = std::sync::Arc::clone(&service);
+                                async move {
+                                    let call = $crate::Call::from_internal_request(&http_request);
+                                    $crate::respond(service.$operation(&call, body.into_inner()).await)
+                                }
+                            },
+                        ),
+                    )
+                };
+            )*
+            scope
+        }
+    };
+}

@@ -1,0 +1,317 @@
+//! GraphQL over HTTP, as the GraphQL-over-HTTP specification describes it: POST with
+//! `application/json`, GET for queries only, answers in
+//! `application/graphql-response+json` (400 for a request that cannot be executed) or
+//! `application/json` (always 200 for a well-formed request) as the client accepts;
+//! graphql-ws subscriptions on the same path; GraphiQL for a browser.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use async_graphql::Data;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql_actix_web::GraphQLSubscription;
+use athenaeum_auth::{Caller, TokenVerifier};
+use athenaeum_kernel::{ApiError, ErrorCode};
+use athenaeum_transport::Call;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppSchema;
+use crate::graphiql;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// Limits on what one GraphQL request may ask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphqlLimits {
+    /// Deepest selection nesting allowed.
+    pub depth: usize,
+    /// Highest total complexity (one per field by default) allowed.
+    pub complexity: usize,
+    /// Largest request body, in bytes.
+    pub body_bytes: usize,
+    /// Serve GraphiQL to browsers at `/graphql`.
+    pub graphiql: bool,
+}
+
+impl Default for GraphqlLimits {
+    fn default() -> Self {
+        GraphqlLimits { depth: 12, complexity: 1_000, body_bytes: 1024 * 1024, graphiql: true }
+    }
+}
+
+/// What the GraphQL endpoint needs.
+#[derive(Clone)]
+pub struct GatewayState {
+    /// The schema.
+    pub schema: AppSchema,
+    /// Verifies callers' access tokens.
+    pub verifier: TokenVerifier,
+    /// Whether to take the client address from `X-Forwarded-For` (only behind a proxy
+    /// that sets it).
+    pub trust_forwarded_for: bool,
+    /// Limits.
+    pub limits: GraphqlLimits,
+}
+
+/// The id of the request, set by the request middleware and echoed in `X-Request-Id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Registers `/graphql` and GraphiQL's assets.
+pub fn graphql_routes(state: GatewayState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config: &mut web::ServiceConfig| {
+        let body_limit = state.limits.body_bytes;
+        config
+            .app_data(web::Data::new(state))
+            .app_data(web::PayloadConfig::new(body_limit))
+            .service(
+                web::resource("/graphql")
+                    .route(web::post().to(graphql_post))
+                    .route(web::get().to(graphql_get))
+                    .route(web::route().to(method_not_allowed)),
+            )
+            .route("/graphiql/{asset}", web::get().to(graphiql::asset));
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn name(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            MediaType::Json => JSON,
+        }
+    }
+}
+
+/// Picks the response media type from `Accept`; `None` when the client accepts neither.
+fn negotiate(request: &HttpRequest) -> Option<MediaType> {
+    let Some(accept) = request.headers().get(header::ACCEPT).and_then(|value| value.to_str().ok()) else {
+        // No Accept header: the specification says to answer as application/json.
+        return Some(MediaType::Json);
+    };
+    let mut best: Option<(MediaType, f32)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|parameter| parameter.trim().strip_prefix("q="))
+            .find_map(|value| value.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let candidate = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON | "application/*" | "*/*" => MediaType::GraphqlResponseJson,
+            JSON => MediaType::Json,
+            _ => continue,
+        };
+        if quality > 0.0 && best.is_none_or(|(_, best_quality)| quality > best_quality) {
+            best = Some((candidate, quality));
+        }
+    }
+    best.map(|(media, _)| media)
+}
+
+fn error_body(error: &ApiError) -> serde_json::Value {
+    let mut extensions = json!({ "code": error.code.as_str() });
+    if let Some(field) = &error.field {
+        extensions["field"] = json!(field);
+    }
+    json!({ "errors": [{ "message": error.message, "extensions": extensions }] })
+}
+
+fn refuse(status: StatusCode, media: MediaType, error: &ApiError) -> HttpResponse {
+    HttpResponse::build(status).content_type(media.name()).json(error_body(error))
+}
+
+fn request_id(request: &HttpRequest) -> String {
+    request.extensions().get::<RequestId>().map(|id| id.0.clone()).unwrap_or_else(athenaeum_kernel::new_id)
+}
+
+fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for {
+        return request.connection_info().realip_remote_addr().map(str::to_string);
+    }
+    request.peer_addr().map(|address| address.ip().to_string())
+}
+
+/// Reads and verifies the bearer token; `Err` with a 401 when one is present but bad.
+fn authenticate(request: &HttpRequest, verifier: &TokenVerifier) -> Result<(Option<String>, Option<Caller>), ApiError> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else { return Ok((None, None)) };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be \"Bearer <access token>\""))?;
+    let caller = verifier.verify(token).map_err(ApiError::from)?;
+    Ok((Some(token.to_string()), Some(caller)))
+}
+
+async fn graphql_post(request: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let Some(media) = negotiate(&request) else { return not_acceptable() };
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    if !content_type.to_ascii_lowercase().starts_with(JSON) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            &ApiError::validation("Content-Type", format!("send the request as application/json, not {content_type:?}")),
+        );
+    }
+    let graphql_request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                &ApiError::validation("body", format!("the body is not a GraphQL request: {error}")),
+            );
+        }
+    };
+    execute(&request, &state, media, graphql_request).await
+}
+
+async fn graphql_get(request: HttpRequest, payload: web::Payload, state: web::Data<GatewayState>) -> HttpResponse {
+    if request.headers().get(header::UPGRADE).and_then(|value| value.to_str().ok()).is_some_and(|value| value.eq_ignore_ascii_case("websocket")) {
+        return subscribe(&request, payload, &state);
+    }
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && request.query_string().is_empty() && state.limits.graphiql {
+        return graphiql::page();
+    }
+    let Some(media) = negotiate(&request) else { return not_acceptable() };
+    let graphql_request = match async_graphql::http::parse_query_string(request.query_string()) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return refuse(StatusCode::BAD_REQUEST, media, &ApiError::validation("query", format!("the query string is not a GraphQL request: {error}")));
+        }
+    };
+    if let Ok(document) = async_graphql::parser::parse_query(&graphql_request.query) {
+        let operation_type = match (&document.operations, graphql_request.operation_name.as_deref()) {
+            (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+            (DocumentOperations::Multiple(operations), Some(name)) => {
+                operations.iter().find(|(operation_name, _)| operation_name.as_str() == name).map(|(_, operation)| operation.node.ty)
+            }
+            (DocumentOperations::Multiple(_), None) => None,
+        };
+        if matches!(operation_type, Some(OperationType::Mutation | OperationType::Subscription)) {
+            let mut response = refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                &ApiError::new(ErrorCode::Validation, "only queries may be sent with GET; send mutations with POST"),
+            );
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    execute(&request, &state, media, graphql_request).await
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, POST"))
+        .json(error_body(&ApiError::new(ErrorCode::Validation, "use GET or POST on /graphql")))
+}
+
+fn not_acceptable() -> HttpResponse {
+    HttpResponse::NotAcceptable().content_type(JSON).json(error_body(&ApiError::new(
+        ErrorCode::Validation,
+        "accept application/graphql-response+json or application/json",
+    )))
+}
+
+async fn execute(request: &HttpRequest, state: &GatewayState, media: MediaType, graphql_request: async_graphql::Request) -> HttpResponse {
+    let (token, caller) = match authenticate(request, &state.verifier) {
+        Ok(found) => found,
+        Err(error) => return refuse(StatusCode::UNAUTHORIZED, media, &error),
+    };
+    let call = Call { token, client_address: client_address(request, state.trust_forwarded_for), request_id: request_id(request) };
+    let response = state.schema.execute(graphql_request.data(call).data(caller)).await;
+    // A request that never reached execution (unparsable, invalid, over a limit) has no
+    // data and only errors without a path.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    if request_error {
+        let errors: Vec<serde_json::Value> = response
+            .errors
+            .iter()
+            .map(|error| {
+                let mut value = serde_json::to_value(error).unwrap_or_else(|_| json!({ "message": error.message }));
+                if value.get("extensions").is_none() {
+                    value["extensions"] = json!({ "code": "VALIDATION" });
+                }
+                value
+            })
+            .collect();
+        let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return HttpResponse::build(status).content_type(media.name()).json(json!({ "errors": errors }));
+    }
+    HttpResponse::Ok().content_type(media.name()).json(&response)
+}
+
+fn subscribe(request: &HttpRequest, payload: web::Payload, state: &GatewayState) -> HttpResponse {
+    let verifier = state.verifier.clone();
+    let address = client_address(request, state.trust_forwarded_for);
+    let request_id = request_id(request);
+    let outcome = GraphQLSubscription::new(state.schema.clone())
+        .on_connection_init(move |init: serde_json::Value| async move {
+            let token = ["Authorization", "authorization"]
+                .iter()
+                .find_map(|key| init.get(*key).and_then(serde_json::Value::as_str))
+                .map(|value| value.trim_start_matches("Bearer ").trim().to_string())
+                .or_else(|| init.get("authToken").and_then(serde_json::Value::as_str).map(str::to_string));
+            let caller = match &token {
+                Some(token) => Some(verifier.verify(token).map_err(|error| async_graphql::Error::new(error.to_string()))?),
+                None => None,
+            };
+            let mut data = Data::default();
+            data.insert(Call { token, client_address: address, request_id });
+            data.insert(caller);
+            Ok(data)
+        })
+        .start(request, payload);
+    match outcome {
+        Ok(response) => response,
+        Err(error) => HttpResponse::BadRequest().json(error_body(&ApiError::validation("Sec-WebSocket-Protocol", error.to_string()))),
+    }
+}
+
+/// Returns the response header value for a request id.
+pub fn request_id_header(id: &str) -> HeaderValue {
+    HeaderValue::from_str(id).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::Method;
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn accept_header_picks_the_response_media_type() {
+        let pick = |accept: Option<&str>| {
+            let mut request = TestRequest::default().method(Method::POST);
+            if let Some(accept) = accept {
+                request = request.insert_header((header::ACCEPT, accept));
+            }
+            negotiate(&request.to_http_request())
+        };
+        assert_eq!(pick(None), Some(MediaType::Json));
+        assert_eq!(pick(Some("application/graphql-response+json, application/json;q=0.9")), Some(MediaType::GraphqlResponseJson));
+        assert_eq!(pick(Some("application/json")), Some(MediaType::Json));
+        assert_eq!(pick(Some("text/html")), None);
+    }
+}

@@ -1,0 +1,127 @@
+//! The public GraphQL schema, merged from each service's piece.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::{Context, MergedObject, Object, Result, Schema, SimpleObject, Subscription};
+use athenaeum_identity::IdentityApi;
+use athenaeum_identity::graphql::{IdentityMutation, IdentityQuery};
+use athenaeum_kernel::ApiError;
+use athenaeum_transport::graphql::to_graphql_error;
+use futures_util::Stream;
+
+use crate::metrics::{Metrics, MetricsExtension};
+use crate::ops::Dependency;
+
+/// The root query: every service's queries side by side.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(IdentityQuery, PlatformQuery);
+
+/// The root mutation.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(IdentityMutation);
+
+/// The assembled schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// The services the schema's resolvers call, each local or remote.
+#[derive(Clone)]
+pub struct Services {
+    /// Tenants, accounts and sessions.
+    pub identity: Arc<dyn IdentityApi>,
+    /// What readiness depends on, for the `readiness` subscription.
+    pub dependencies: Arc<Vec<Dependency>>,
+}
+
+/// Builds the schema with its limits; `metrics` records each operation's latency.
+pub fn build_schema(services: Services, depth_limit: usize, complexity_limit: usize, metrics: Arc<Metrics>) -> AppSchema {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
+        .data(services.identity)
+        .data(services.dependencies)
+        .extension(MetricsExtension::new(metrics))
+        .limit_depth(depth_limit)
+        .limit_complexity(complexity_limit)
+        .finish()
+}
+
+/// Returns the schema's SDL, as written to `schema/athenaeum.graphql`.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot).finish().sdl()
+}
+
+/// Queries about the platform itself.
+#[derive(Default)]
+pub struct PlatformQuery;
+
+#[Object]
+impl PlatformQuery {
+    /// The running version of Athenaeum.
+    async fn version(&self) -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+}
+
+/// One dependency's state.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct DependencyCheck {
+    /// What it is, e.g. `database identity`.
+    pub name: String,
+    /// Whether it answers.
+    pub ok: bool,
+    /// What is wrong, when it is not ok.
+    pub detail: Option<String>,
+}
+
+/// Whether the deployment can serve requests, and why not.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Readiness {
+    /// True when every dependency is ok.
+    pub ready: bool,
+    /// Each dependency.
+    pub checks: Vec<DependencyCheck>,
+    /// When this was checked.
+    pub checked_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Checks every dependency once.
+pub async fn check_readiness(dependencies: &[Dependency]) -> Readiness {
+    let mut checks = Vec::with_capacity(dependencies.len());
+    for dependency in dependencies {
+        let outcome = dependency.check().await;
+        checks.push(DependencyCheck { name: dependency.name(), ok: outcome.is_ok(), detail: outcome.err() });
+    }
+    Readiness { ready: checks.iter().all(|check| check.ok), checks, checked_at: chrono::Utc::now() }
+}
+
+/// The root subscription.
+pub struct SubscriptionRoot;
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Streams the deployment's readiness every `intervalSeconds` (1 to 60, default 5),
+    /// for operators' dashboards. Operators only.
+    async fn readiness(&self, context: &Context<'_>, interval_seconds: Option<i32>) -> Result<impl Stream<Item = Readiness> + use<>> {
+        let call = athenaeum_transport::graphql::request_call(context)?;
+        let caller = context
+            .data::<Option<athenaeum_auth::Caller>>()
+            .ok()
+            .and_then(Option::as_ref)
+            .ok_or_else(|| to_graphql_error(ApiError::unauthenticated("sign in first: this operation needs an access token")))?;
+        caller.require_operator().map_err(|error| to_graphql_error(error.into()))?;
+        let seconds = interval_seconds.unwrap_or(5);
+        if !(1..=60).contains(&seconds) {
+            return Err(to_graphql_error(ApiError::validation("intervalSeconds", format!("intervalSeconds must be between 1 and 60, not {seconds}"))));
+        }
+        tracing::debug!(request_id = %call.request_id, "readiness subscription started");
+        let dependencies = Arc::clone(context.data::<Arc<Vec<Dependency>>>()?);
+        let period = Duration::from_secs(u64::try_from(seconds).unwrap_or(5));
+        Ok(async_stream::stream! {
+            loop {
+                yield check_readiness(&dependencies).await;
+                tokio::time::sleep(period).await;
+            }
+        })
+    }
+}

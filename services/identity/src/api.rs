@@ -1,0 +1,403 @@
+//! Identity's operations and their request and response types: the one definition from
+//! which the trait, its HTTP client and its internal routes are derived.
+//!
+//! Types that the GraphQL schema shows as they are derive its traits here, so a field is
+//! declared once.
+
+use async_graphql::{Enum, InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Whether a tenant may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TenantStatus {
+    /// In service.
+    Active,
+    /// Nobody can sign in; data is kept.
+    Suspended,
+}
+
+/// A library authority using the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct Tenant {
+    /// Opaque id.
+    #[graphql(name = "id")]
+    pub id: String,
+    /// Short name used at sign-in and in addresses, e.g. `north-yorkshire`.
+    pub slug: String,
+    /// Full name, e.g. "North Yorkshire Libraries".
+    pub name: String,
+    /// IANA time zone in which due dates and opening hours are reckoned.
+    pub time_zone: String,
+    /// Where the platform writes to the authority.
+    pub contact_email: String,
+    /// Whether it is in service.
+    pub status: TenantStatus,
+    /// When it was onboarded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a person may do within a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountRole {
+    /// Borrows, holds, manages their own account.
+    Patron,
+    /// Works the desk and the catalogue.
+    Staff,
+    /// Configures the library and manages its accounts.
+    Admin,
+    /// Runs the platform (accounts of the `platform` tenant only).
+    Operator,
+}
+
+impl From<AccountRole> for athenaeum_auth::Role {
+    fn from(role: AccountRole) -> Self {
+        match role {
+            AccountRole::Patron => athenaeum_auth::Role::Patron,
+            AccountRole::Staff => athenaeum_auth::Role::Staff,
+            AccountRole::Admin => athenaeum_auth::Role::Admin,
+            AccountRole::Operator => athenaeum_auth::Role::Operator,
+        }
+    }
+}
+
+impl From<athenaeum_auth::Role> for AccountRole {
+    fn from(role: athenaeum_auth::Role) -> Self {
+        match role {
+            athenaeum_auth::Role::Patron => AccountRole::Patron,
+            athenaeum_auth::Role::Staff => AccountRole::Staff,
+            athenaeum_auth::Role::Admin => AccountRole::Admin,
+            athenaeum_auth::Role::Operator => AccountRole::Operator,
+        }
+    }
+}
+
+/// Where an account is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountStatus {
+    /// Created; the person has not yet accepted the invitation and set a password.
+    Invited,
+    /// Can sign in.
+    Active,
+    /// Switched off by an administrator; cannot sign in.
+    Disabled,
+}
+
+/// A person's account within one tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct Account {
+    /// Opaque id.
+    pub id: String,
+    /// The tenant the account belongs to.
+    pub tenant_id: String,
+    /// Email address as the person gave it.
+    pub email: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Roles in the tenant.
+    pub roles: Vec<AccountRole>,
+    /// Life-cycle state.
+    pub status: AccountStatus,
+    /// Whether the person has shown they receive mail at the address.
+    pub email_verified: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A signed-in session: a short-lived access token and the refresh token that renews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct Session {
+    /// Bearer token for `Authorization: Bearer …`.
+    pub access_token: String,
+    /// When the access token stops working.
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Opaque token for `refreshSession`; each use returns a new one and retires it.
+    pub refresh_token: String,
+    /// When the refresh token stops working if unused.
+    pub refresh_token_expires_at: DateTime<Utc>,
+    /// The signed-in account.
+    pub account: Account,
+    /// Its tenant.
+    pub tenant: Tenant,
+}
+
+/// The caller's own account and tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct Me {
+    /// The account.
+    pub account: Account,
+    /// Its tenant.
+    pub tenant: Tenant,
+}
+
+/// The answer of an operation that has nothing else to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {}
+
+/// Request of [`IdentityApi::me`](crate::IdentityApi::me).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {}
+
+/// Onboards a library authority: the tenant and its first administrator, who is sent
+/// an invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, InputObject)]
+pub struct OnboardTenant {
+    /// Short name, e.g. `north-yorkshire`.
+    pub slug: String,
+    /// Full name.
+    pub name: String,
+    /// IANA time zone, e.g. `Europe/London`.
+    pub time_zone: String,
+    /// The authority's contact address.
+    pub contact_email: String,
+    /// The first administrator's email; the invitation goes there.
+    pub admin_email: String,
+    /// The first administrator's name.
+    pub admin_display_name: String,
+}
+
+/// A new tenant and its invited administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct Onboarded {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// Its first administrator, status `INVITED`.
+    pub admin: Account,
+}
+
+/// One page of a list, by opaque cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// Return items after this cursor.
+    pub after: Option<String>,
+    /// How many, 1 to 100.
+    pub first: u32,
+}
+
+/// A page of tenants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantPage {
+    /// The tenants, oldest first.
+    pub tenants: Vec<Tenant>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+}
+
+/// Suspends or reactivates a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetTenantStatus {
+    /// The tenant.
+    pub tenant_id: String,
+    /// The new status.
+    pub status: TenantStatus,
+}
+
+/// Creates an account in the caller's tenant (or, for an operator, in `tenant_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, InputObject)]
+pub struct CreateAccount {
+    /// Email address.
+    pub email: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Roles in the tenant.
+    pub roles: Vec<AccountRole>,
+    /// Operators only: the tenant to create it in. Defaults to the caller's.
+    #[graphql(default)]
+    pub tenant_id: Option<String>,
+    /// Set a password now instead of sending an invitation (the command line uses this);
+    /// the account is then active and is sent an email verification link.
+    #[graphql(skip)]
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// A page of accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    /// The accounts, oldest first.
+    pub accounts: Vec<Account>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+}
+
+/// Replaces an account's roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAccountRoles {
+    /// The account.
+    pub account_id: String,
+    /// Its new roles.
+    pub roles: Vec<AccountRole>,
+}
+
+/// Disables or re-enables an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAccountDisabled {
+    /// The account.
+    pub account_id: String,
+    /// True to disable (and sign it out everywhere), false to enable.
+    pub disabled: bool,
+}
+
+/// Signs in with email and password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, InputObject)]
+pub struct SignIn {
+    /// The tenant's slug.
+    pub tenant: String,
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Presents a refresh token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshToken {
+    /// The opaque refresh token.
+    pub refresh_token: String,
+}
+
+/// Uses an emailed one-time link and sets a password with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetPasswordWithToken {
+    /// The token from the link.
+    pub token: String,
+    /// The new password.
+    pub password: String,
+}
+
+/// Uses an emailed one-time link that needs nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimeToken {
+    /// The token from the link.
+    pub token: String,
+}
+
+/// Asks for a password-reset link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPasswordReset {
+    /// The tenant's slug.
+    pub tenant: String,
+    /// The account's email.
+    pub email: String,
+}
+
+/// Changes the caller's own password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePassword {
+    /// The password now.
+    pub current_password: String,
+    /// The new one.
+    pub new_password: String,
+}
+
+/// Where an outgoing mail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MailStatus {
+    /// Waiting to be sent or retried.
+    Pending,
+    /// Accepted by the mail server.
+    Sent,
+    /// Failed too often; waits for an operator.
+    Parked,
+}
+
+/// Lists the outgoing mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListMail {
+    /// Only this status.
+    pub status: Option<MailStatus>,
+    /// The page.
+    pub page: PageRequest,
+}
+
+/// An outgoing mail as operators see it (never its secret contents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct OutgoingMail {
+    /// Opaque id.
+    pub id: String,
+    /// The tenant it concerns, if any.
+    pub tenant_id: Option<String>,
+    /// The address.
+    pub recipient: String,
+    /// Which message it is (invitation, password_reset, …).
+    pub template: String,
+    /// Where it is.
+    pub status: MailStatus,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// The last delivery error.
+    pub last_error: Option<String>,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When the next attempt is due.
+    pub next_attempt_at: DateTime<Utc>,
+    /// When the server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A page of outgoing mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailPage {
+    /// The mail, oldest first.
+    pub mail: Vec<OutgoingMail>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+}
+
+/// Names one outgoing mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailId {
+    /// Its id.
+    pub mail_id: String,
+}
+
+athenaeum_transport::service_api! {
+    /// Tenants, accounts, sessions and the mail they cause. Every operation verifies the
+    /// caller's token itself.
+    pub trait IdentityApi, client IdentityClient, routes identity_routes, path "/internal/identity" {
+        /// Onboards a tenant with its first administrator and emails the invitation.
+        /// Operators only. `CONFLICT` if the slug is taken.
+        fn onboard_tenant(OnboardTenant) -> Onboarded;
+        /// Lists tenants. Operators only.
+        fn list_tenants(PageRequest) -> TenantPage;
+        /// Suspends or reactivates a tenant. Operators only.
+        fn set_tenant_status(SetTenantStatus) -> Tenant;
+        /// Creates an account and emails an invitation (or, with a password, a
+        /// verification link). Admins of the tenant, or operators.
+        fn create_account(CreateAccount) -> Account;
+        /// Lists the accounts of the caller's tenant. Staff and admins.
+        fn list_accounts(PageRequest) -> AccountPage;
+        /// Replaces an account's roles. Admins of the tenant.
+        fn set_account_roles(SetAccountRoles) -> Account;
+        /// Disables (signing out every session) or enables an account. Admins.
+        fn set_account_disabled(SetAccountDisabled) -> Account;
+        /// Returns the caller's own account and tenant.
+        fn me(WhoAmI) -> Me;
+        /// Signs in. Fails with one message whether the email or the password was wrong;
+        /// `RATE_LIMITED` after repeated failures.
+        fn sign_in(SignIn) -> Session;
+        /// Exchanges a refresh token for a new session. Presenting a token that was
+        /// already exchanged signs out its whole family.
+        fn refresh_session(RefreshToken) -> Session;
+        /// Signs out the session the refresh token belongs to.
+        fn sign_out(RefreshToken) -> Done;
+        /// Accepts an invitation by setting a password, and signs in.
+        fn accept_invitation(SetPasswordWithToken) -> Session;
+        /// Confirms an email address.
+        fn verify_email(OneTimeToken) -> Account;
+        /// Emails a password-reset link if the account exists; answers the same either way.
+        fn request_password_reset(RequestPasswordReset) -> Done;
+        /// Sets a new password with a reset link and signs out every session.
+        fn reset_password(SetPasswordWithToken) -> Done;
+        /// Changes the caller's password.
+        fn change_password(ChangePassword) -> Done;
+        /// Lists outgoing mail. Operators only.
+        fn list_mail(ListMail) -> MailPage;
+        /// Puts a parked mail back in the queue. Operators only.
+        fn retry_mail(MailId) -> Done;
+    }
+}

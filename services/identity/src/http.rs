@@ -1,0 +1,4 @@
+//! Identity's internal HTTP binding (split mode). The routes are derived from `api.rs`
+//! by `service_api!`; this room only names them for the process that serves them.
+
+pub use crate::api::{IdentityClient, identity_routes};

@@ -1,0 +1,396 @@
+//! Diesel queries on identity's tables. Every query on a tenant-owned table takes a
+//! [`TenantScope`] and filters by it; `tenants` itself is the registry of tenants.
+
+use athenaeum_auth::TenantScope;
+use athenaeum_db::{DbConnection, DbError};
+use athenaeum_kernel::Timestamp;
+use diesel::prelude::*;
+
+use crate::schema::{accounts, one_time_tokens, refresh_tokens, tenants};
+
+/// A row of `tenants`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tenants)]
+pub struct TenantRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub time_zone: String,
+    pub contact_email: String,
+    pub status: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A row of `accounts`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct AccountRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub email_normalized: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub roles: String,
+    pub status: String,
+    pub email_verified_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A row of `refresh_tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshTokenRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub account_id: String,
+    pub family_id: String,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A row of `one_time_tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = one_time_tokens)]
+pub struct OneTimeTokenRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub account_id: String,
+    pub purpose: String,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+}
+
+// ---- tenants ----------------------------------------------------------------------
+
+/// Inserts a tenant; `UniqueViolation` if the slug is taken.
+pub fn insert_tenant(connection: &mut DbConnection, row: &TenantRow) -> Result<(), DbError> {
+    diesel::insert_into(tenants::table).values(row).execute(connection)?;
+    Ok(())
+}
+
+/// Returns the tenant with this slug.
+pub fn find_tenant_by_slug(
+    connection: &mut DbConnection,
+    slug: &str,
+) -> Result<Option<TenantRow>, DbError> {
+    Ok(tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(TenantRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// Returns the tenant with this id.
+pub fn find_tenant(connection: &mut DbConnection, id: &str) -> Result<Option<TenantRow>, DbError> {
+    Ok(tenants::table.find(id).select(TenantRow::as_select()).first(connection).optional()?)
+}
+
+/// Returns up to `limit` tenants after the cursor id, oldest first.
+pub fn list_tenants(
+    connection: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<TenantRow>, DbError> {
+    let mut query = tenants::table.select(TenantRow::as_select()).order(tenants::id.asc()).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(tenants::id.gt(after.to_string()));
+    }
+    Ok(query.limit(limit).load(connection)?)
+}
+
+/// Sets a tenant's status; returns the rows changed.
+pub fn update_tenant_status(
+    connection: &mut DbConnection,
+    id: &str,
+    status: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(tenants::table.find(id))
+        .set((tenants::status.eq(status), tenants::updated_at.eq(now)))
+        .execute(connection)?)
+}
+
+// ---- accounts ---------------------------------------------------------------------
+
+/// Inserts an account into the scope's tenant; `UniqueViolation` if the email is taken
+/// there.
+pub fn insert_account(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    row: AccountRow,
+) -> Result<AccountRow, DbError> {
+    let row = AccountRow { tenant_id: scope.tenant_id().to_string(), ..row };
+    diesel::insert_into(accounts::table).values(&row).execute(connection)?;
+    Ok(row)
+}
+
+/// Returns the account with this id in the scope's tenant.
+pub fn find_account(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+) -> Result<Option<AccountRow>, DbError> {
+    Ok(accounts::table
+        .filter(accounts::tenant_id.eq(scope.tenant_id()))
+        .filter(accounts::id.eq(id))
+        .select(AccountRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// Returns the account with this normalised email in the scope's tenant.
+pub fn find_account_by_email(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    email_normalized: &str,
+) -> Result<Option<AccountRow>, DbError> {
+    Ok(accounts::table
+        .filter(accounts::tenant_id.eq(scope.tenant_id()))
+        .filter(accounts::email_normalized.eq(email_normalized))
+        .select(AccountRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// Returns up to `limit` accounts of the scope's tenant after the cursor id.
+pub fn list_accounts(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AccountRow>, DbError> {
+    let mut query = accounts::table
+        .filter(accounts::tenant_id.eq(scope.tenant_id().to_string()))
+        .select(AccountRow::as_select())
+        .order(accounts::id.asc())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(accounts::id.gt(after.to_string()));
+    }
+    Ok(query.limit(limit).load(connection)?)
+}
+
+/// Replaces an account's roles; returns the rows changed.
+pub fn update_account_roles(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+    roles: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        accounts::table.filter(accounts::tenant_id.eq(scope.tenant_id())).filter(accounts::id.eq(id)),
+    )
+    .set((accounts::roles.eq(roles), accounts::updated_at.eq(now)))
+    .execute(connection)?)
+}
+
+/// Sets an account's status; returns the rows changed.
+pub fn update_account_status(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+    status: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        accounts::table.filter(accounts::tenant_id.eq(scope.tenant_id())).filter(accounts::id.eq(id)),
+    )
+    .set((accounts::status.eq(status), accounts::updated_at.eq(now)))
+    .execute(connection)?)
+}
+
+/// Stores a new password hash.
+pub fn update_password(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        accounts::table.filter(accounts::tenant_id.eq(scope.tenant_id())).filter(accounts::id.eq(id)),
+    )
+    .set((accounts::password_hash.eq(password_hash), accounts::updated_at.eq(now)))
+    .execute(connection)?)
+}
+
+/// Records that the account's email address is confirmed.
+pub fn mark_email_verified(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        accounts::table
+            .filter(accounts::tenant_id.eq(scope.tenant_id()))
+            .filter(accounts::id.eq(id))
+            .filter(accounts::email_verified_at.is_null()),
+    )
+    .set((accounts::email_verified_at.eq(Some(now)), accounts::updated_at.eq(now)))
+    .execute(connection)?)
+}
+
+// ---- refresh tokens ---------------------------------------------------------------
+
+/// Inserts a refresh token into the scope's tenant.
+pub fn insert_refresh_token(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    row: RefreshTokenRow,
+) -> Result<(), DbError> {
+    let row = RefreshTokenRow { tenant_id: scope.tenant_id().to_string(), ..row };
+    diesel::insert_into(refresh_tokens::table).values(&row).execute(connection)?;
+    Ok(())
+}
+
+/// Returns the refresh token with this hash in the scope's tenant.
+pub fn find_refresh_token(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    token_hash: &str,
+) -> Result<Option<RefreshTokenRow>, DbError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::tenant_id.eq(scope.tenant_id()))
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshTokenRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// Marks a refresh token used if it was not yet; returns 1 when this call did it, 0 when
+/// it had already been used (a replay).
+pub fn mark_refresh_token_used(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::tenant_id.eq(scope.tenant_id()))
+            .filter(refresh_tokens::id.eq(id))
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(Some(now)))
+    .execute(connection)?)
+}
+
+/// Revokes every token of a family; returns how many were still live.
+pub fn revoke_family(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    family_id: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::tenant_id.eq(scope.tenant_id()))
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(now)))
+    .execute(connection)?)
+}
+
+/// Revokes every refresh token of an account (sign out everywhere).
+pub fn revoke_account_sessions(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    account_id: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::tenant_id.eq(scope.tenant_id()))
+            .filter(refresh_tokens::account_id.eq(account_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(now)))
+    .execute(connection)?)
+}
+
+// ---- one-time tokens --------------------------------------------------------------
+
+/// Inserts a one-time token into the scope's tenant.
+pub fn insert_one_time_token(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    row: OneTimeTokenRow,
+) -> Result<(), DbError> {
+    let row = OneTimeTokenRow { tenant_id: scope.tenant_id().to_string(), ..row };
+    diesel::insert_into(one_time_tokens::table).values(&row).execute(connection)?;
+    Ok(())
+}
+
+/// Returns the live (unused, unexpired) token of `purpose` with this hash, without
+/// using it up.
+pub fn find_live_one_time_token(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    token_hash: &str,
+    purpose: &str,
+    now: Timestamp,
+) -> Result<Option<OneTimeTokenRow>, DbError> {
+    Ok(one_time_tokens::table
+        .filter(one_time_tokens::tenant_id.eq(scope.tenant_id()))
+        .filter(one_time_tokens::token_hash.eq(token_hash))
+        .filter(one_time_tokens::purpose.eq(purpose))
+        .filter(one_time_tokens::used_at.is_null())
+        .filter(one_time_tokens::expires_at.gt(now))
+        .select(OneTimeTokenRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// Uses up a live token of `purpose` with this hash: marks it used and returns its
+/// account id, or `None` when there is no such token or it was used or has expired.
+/// Of two concurrent uses, exactly one succeeds.
+pub fn consume_one_time_token(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    token_hash: &str,
+    purpose: &str,
+    now: Timestamp,
+) -> Result<Option<String>, DbError> {
+    let Some(token) = find_live_one_time_token(connection, scope, token_hash, purpose, now)? else {
+        return Ok(None);
+    };
+    let claimed = diesel::update(
+        one_time_tokens::table
+            .filter(one_time_tokens::tenant_id.eq(scope.tenant_id()))
+            .filter(one_time_tokens::id.eq(&token.id))
+            .filter(one_time_tokens::used_at.is_null()),
+    )
+    .set(one_time_tokens::used_at.eq(Some(now)))
+    .execute(connection)?;
+    Ok((claimed == 1).then_some(token.account_id))
+}
+
+/// Retires an account's unused tokens of `purpose`, so only the newest link works.
+pub fn retire_one_time_tokens(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    account_id: &str,
+    purpose: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        one_time_tokens::table
+            .filter(one_time_tokens::tenant_id.eq(scope.tenant_id()))
+            .filter(one_time_tokens::account_id.eq(account_id))
+            .filter(one_time_tokens::purpose.eq(purpose))
+            .filter(one_time_tokens::used_at.is_null()),
+    )
+    .set(one_time_tokens::used_at.eq(Some(now)))
+    .execute(connection)?)
+}
