@@ -12,7 +12,10 @@ use actix_web::{App, HttpMessage, HttpServer};
 use anyhow::{Context, bail};
 use athenaeum_auth::{SigningKey, TokenVerifier, VerificationKey};
 use athenaeum_db::{Database, ServiceMigrations};
-use athenaeum_gateway::{Dependency, GatewayState, Metrics, OpsState, RequestId, Services, build_schema, graphql_routes, ops_routes, request_id_header};
+use athenaeum_gateway::{
+    Dependency, GatewayState, Metrics, OpsState, RequestId, Services, build_schema, graphql_routes,
+    ops_routes, request_id_header,
+};
 use athenaeum_identity::mail::IdentityMail;
 use athenaeum_identity::{IdentityApi, IdentityClient, IdentityService, identity_routes};
 use athenaeum_mail::{MailTransport, MailWorker};
@@ -42,13 +45,21 @@ pub fn all_migrations() -> [&'static ServiceMigrations; 1] {
 }
 
 /// Opens a service's database and applies its pending migrations.
-pub async fn open_database(config: &Config, migrations: &'static ServiceMigrations) -> anyhow::Result<Database> {
+pub async fn open_database(
+    config: &Config,
+    migrations: &'static ServiceMigrations,
+) -> anyhow::Result<Database> {
     let database_config = config.database.clone();
     let data_dir = config.data.dir.clone();
-    let database = tokio::task::spawn_blocking(move || Database::open(&database_config, &data_dir, migrations))
-        .await?
-        .with_context(|| format!("opening the {} database", migrations.service))?;
-    let applied = database.migrate().await.with_context(|| format!("migrating the {} database", migrations.service))?;
+    let database = tokio::task::spawn_blocking(move || {
+        Database::open(&database_config, &data_dir, migrations)
+    })
+    .await?
+    .with_context(|| format!("opening the {} database", migrations.service))?;
+    let applied = database
+        .migrate()
+        .await
+        .with_context(|| format!("migrating the {} database", migrations.service))?;
     if !applied.is_empty() {
         tracing::info!(service = migrations.service, backend = %database.backend(), migrations = ?applied, "database migrated");
     }
@@ -56,15 +67,28 @@ pub async fn open_database(config: &Config, migrations: &'static ServiceMigratio
 }
 
 /// Builds the identity service on its database, with its mail worker (not yet started).
-pub async fn identity_service(config: &Config, public_url: &str) -> anyhow::Result<(Arc<IdentityService>, MailWorker)> {
+pub async fn identity_service(
+    config: &Config,
+    public_url: &str,
+) -> anyhow::Result<(Arc<IdentityService>, MailWorker)> {
     let database = open_database(config, &athenaeum_identity::MIGRATIONS).await?;
     let auth = config.auth.clone();
     let data_dir = config.data.dir.clone();
-    let signing_key = tokio::task::spawn_blocking(move || SigningKey::load_or_generate(&auth, &data_dir)).await??;
+    let signing_key =
+        tokio::task::spawn_blocking(move || SigningKey::load_or_generate(&auth, &data_dir))
+            .await??;
     let transport = MailTransport::from_config(&config.mail, &config.data.dir.join("mail"))?;
-    let worker = MailWorker::new(database.clone(), Arc::new(IdentityMail), transport, config.mail.clone())?;
-    let service = IdentityService::new(database, signing_key, &config.auth, config.identity.clone(), public_url, worker.waker())
-        .map_err(anyhow::Error::msg)?;
+    let worker =
+        MailWorker::new(database.clone(), Arc::new(IdentityMail), transport, config.mail.clone())?;
+    let service = IdentityService::new(
+        database,
+        signing_key,
+        &config.auth,
+        config.identity.clone(),
+        public_url,
+        worker.waker(),
+    )
+    .map_err(anyhow::Error::msg)?;
     Ok((Arc::new(service), worker))
 }
 
@@ -83,10 +107,15 @@ impl Application {
     ///
     /// Fails naming what could not be set up (a database, a key, a remote URL).
     pub async fn build(config: Config, services: &[ServiceName]) -> anyhow::Result<Application> {
-        let enabled: Vec<ServiceName> =
-            if services.is_empty() { ServiceName::ALL.to_vec() } else { ServiceName::ALL.into_iter().filter(|name| services.contains(name)).collect() };
-        std::fs::create_dir_all(&config.data.dir).with_context(|| format!("creating the data folder {}", config.data.dir.display()))?;
-        let listener = TcpListener::bind(&config.server.listen).with_context(|| format!("listening on {}", config.server.listen))?;
+        let enabled: Vec<ServiceName> = if services.is_empty() {
+            ServiceName::ALL.to_vec()
+        } else {
+            ServiceName::ALL.into_iter().filter(|name| services.contains(name)).collect()
+        };
+        std::fs::create_dir_all(&config.data.dir)
+            .with_context(|| format!("creating the data folder {}", config.data.dir.display()))?;
+        let listener = TcpListener::bind(&config.server.listen)
+            .with_context(|| format!("listening on {}", config.server.listen))?;
         let port = listener.local_addr()?.port();
         let public_url = config.public_url(port);
         let metrics = Arc::new(Metrics::default());
@@ -109,17 +138,22 @@ impl Application {
                 Some(service) => Arc::clone(service) as Arc<dyn IdentityApi>,
                 None => {
                     if config.services.identity_url.is_empty() {
-                        bail!("the identity service does not run in this process: set services.identity_url (ATHENAEUM__SERVICES__IDENTITY_URL) to where it runs");
+                        bail!(
+                            "the identity service does not run in this process: set services.identity_url (ATHENAEUM__SERVICES__IDENTITY_URL) to where it runs"
+                        );
                     }
                     let timeout = Duration::from_secs(config.services.timeout_seconds.max(1));
-                    let remote = RemoteService::new("identity", &config.services.identity_url, timeout).map_err(|error| anyhow::anyhow!(error.message))?;
+                    let remote =
+                        RemoteService::new("identity", &config.services.identity_url, timeout)
+                            .map_err(|error| anyhow::anyhow!(error.message))?;
                     dependencies.push(Dependency::Remote(remote.clone(), "identity".into()));
                     Arc::new(IdentityClient::new(remote))
                 }
             };
             let auth = config.auth.clone();
             let data_dir = config.data.dir.clone();
-            let key = tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir)).await??;
+            let key = tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir))
+                .await??;
             Some((identity, TokenVerifier::new(key, &config.auth)))
         } else {
             None
@@ -195,7 +229,10 @@ impl Application {
     /// Serves until SIGINT or SIGTERM (or until `stop` resolves), then stops accepting,
     /// lets in-flight requests finish (up to the shutdown time-out), and lets the workers
     /// finish what they hold.
-    pub async fn run_until_stopped(self, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
         stop.await;
@@ -216,14 +253,15 @@ pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

@@ -9,8 +9,8 @@ use athenaeum_identity::api::{AccountRole, CreateAccount, OnboardTenant};
 use athenaeum_identity::{IdentityApi, PLATFORM_TENANT_SLUG};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{self, Application, ServiceName, all_migrations, open_database};
 use crate::Config;
+use crate::app::{self, Application, ServiceName, all_migrations, open_database};
 
 /// Athenaeum: one shared platform for public libraries — catalogue, circulation,
 /// discovery and community — with every library authority a tenant.
@@ -149,7 +149,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(config, &args.services).await,
         Command::Migrate => migrate(&config).await,
-        Command::Tenant { command: TenantCommand::Create(args) } => create_tenant(&config, args).await,
+        Command::Tenant { command: TenantCommand::Create(args) } => {
+            create_tenant(&config, args).await
+        }
         Command::User { command: UserCommand::Create(args) } => create_user(&config, args).await,
         Command::Config(args) => {
             let shown = if args.defaults { Config::default() } else { config };
@@ -170,23 +172,41 @@ fn write_out(text: &str) -> anyhow::Result<()> {
 
 async fn serve(config: Config, services: &[ServiceName]) -> anyhow::Result<()> {
     let application = Application::build(config.clone(), services).await?;
-    let base = format!("http://{}", config.server.listen.rsplit_once(':').map_or("127.0.0.1".to_string(), |(host, _)| host.to_string()));
+    let base = format!(
+        "http://{}",
+        config
+            .server
+            .listen
+            .rsplit_once(':')
+            .map_or("127.0.0.1".to_string(), |(host, _)| host.to_string())
+    );
     let base = format!("{base}:{}", application.port());
-    let names: Vec<String> = application.services().iter().map(|name| format!("{name:?}").to_lowercase()).collect();
-    let mut lines = format!("Athenaeum {} is running ({}), data in {}\n", env!("CARGO_PKG_VERSION"), names.join(", "), config.data.dir.display());
+    let names: Vec<String> =
+        application.services().iter().map(|name| format!("{name:?}").to_lowercase()).collect();
+    let mut lines = format!(
+        "Athenaeum {} is running ({}), data in {}\n",
+        env!("CARGO_PKG_VERSION"),
+        names.join(", "),
+        config.data.dir.display()
+    );
     if application.services().contains(&ServiceName::Gateway) {
-        lines.push_str(&format!("  GraphQL API   {base}/graphql\n  GraphiQL      {base}/graphql (open in a browser)\n"));
+        lines.push_str(&format!(
+            "  GraphQL API   {base}/graphql\n  GraphiQL      {base}/graphql (open in a browser)\n"
+        ));
     }
     if application.services().contains(&ServiceName::Identity) {
         lines.push_str(&format!("  identity      {base}/internal/identity (service-to-service)\n"));
     }
-    lines.push_str(&format!("  health        {base}/healthz  {base}/readyz  {base}/metrics\nPress Ctrl-C to stop.\n"));
+    lines.push_str(&format!(
+        "  health        {base}/healthz  {base}/readyz  {base}/metrics\nPress Ctrl-C to stop.\n"
+    ));
     write_out(&lines)?;
     application.run_until_stopped(app::shutdown_signal()).await
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data.dir).with_context(|| format!("creating {}", config.data.dir.display()))?;
+    std::fs::create_dir_all(&config.data.dir)
+        .with_context(|| format!("creating {}", config.data.dir.display()))?;
     for migrations in all_migrations() {
         let database = open_database(config, migrations).await?;
         write_out(&format!("{}: up to date on {}", migrations.service, database.backend()))?;
@@ -196,7 +216,8 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 
 async fn create_tenant(config: &Config, args: TenantCreateArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data.dir)?;
-    let (identity, worker) = app::identity_service(config, &config.public_url(listen_port(config))).await?;
+    let (identity, worker) =
+        app::identity_service(config, &config.public_url(listen_port(config))).await?;
     let call = identity.command_line_call().map_err(|error| anyhow::anyhow!(error.message))?;
     let onboarded = identity
         .onboard_tenant(
@@ -214,7 +235,11 @@ async fn create_tenant(config: &Config, args: TenantCreateArgs) -> anyhow::Resul
         .map_err(api_failure)?;
     write_out(&format!(
         "created tenant {} ({}) with id {}\ninvited administrator {} (account {})",
-        onboarded.tenant.slug, onboarded.tenant.name, onboarded.tenant.id, onboarded.admin.email, onboarded.admin.id
+        onboarded.tenant.slug,
+        onboarded.tenant.name,
+        onboarded.tenant.id,
+        onboarded.admin.email,
+        onboarded.admin.id
     ))?;
     report_mail(worker).await
 }
@@ -223,7 +248,9 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
     std::fs::create_dir_all(&config.data.dir)?;
     let password = if args.password_stdin {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("reading the password from standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the password from standard input")?;
         let line = text.lines().next().unwrap_or("").to_string();
         if line.is_empty() {
             bail!("--password-stdin was given but standard input had no password");
@@ -232,13 +259,18 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
     } else {
         None
     };
-    let (identity, worker) = app::identity_service(config, &config.public_url(listen_port(config))).await?;
+    let (identity, worker) =
+        app::identity_service(config, &config.public_url(listen_port(config))).await?;
     let call = identity.command_line_call().map_err(|error| anyhow::anyhow!(error.message))?;
-    let tenant = identity
-        .find_tenant_by_slug(&args.tenant)
-        .await
-        .map_err(api_failure)?
-        .with_context(|| format!("no tenant has slug {:?}; create it with `athenaeum tenant create`", args.tenant))?;
+    let tenant =
+        identity.find_tenant_by_slug(&args.tenant).await.map_err(api_failure)?.with_context(
+            || {
+                format!(
+                    "no tenant has slug {:?}; create it with `athenaeum tenant create`",
+                    args.tenant
+                )
+            },
+        )?;
     let roles = args
         .roles
         .iter()
@@ -250,11 +282,23 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
         })
         .collect();
     let account = identity
-        .create_account(&call, CreateAccount { email: args.email, display_name: args.name, roles, tenant_id: Some(tenant.id.clone()), password })
+        .create_account(
+            &call,
+            CreateAccount {
+                email: args.email,
+                display_name: args.name,
+                roles,
+                tenant_id: Some(tenant.id.clone()),
+                password,
+            },
+        )
         .await
         .map_err(api_failure)?;
     let how = if tenant.slug == PLATFORM_TENANT_SLUG { "platform operator" } else { "account" };
-    write_out(&format!("created {how} {} in {} (account {}, status {:?})", account.email, tenant.slug, account.id, account.status))?;
+    write_out(&format!(
+        "created {how} {} in {} (account {}, status {:?})",
+        account.email, tenant.slug, account.id, account.status
+    ))?;
     report_mail(worker).await
 }
 

@@ -84,13 +84,19 @@ impl Default for DataConfig {
 }
 
 /// Base URLs of services running in other processes. Empty: the service runs here.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RemoteServices {
     /// The identity service, e.g. `http://10.0.0.5:8081`.
     pub identity_url: String,
     /// Time-out of one call to another service.
     pub timeout_seconds: u64,
+}
+
+impl Default for RemoteServices {
+    fn default() -> Self {
+        RemoteServices { identity_url: String::new(), timeout_seconds: 30 }
+    }
 }
 
 /// Logging.
@@ -115,11 +121,18 @@ impl Config {
     ///
     /// Fails naming the file, the variable or the key that is wrong (an unknown key is an
     /// error, so a typo never goes unnoticed).
-    pub fn load(file: Option<&Path>, environment: &BTreeMap<String, String>) -> anyhow::Result<Config> {
-        let mut merged = toml::Value::try_from(Config::default()).context("serialising the defaults")?;
+    pub fn load(
+        file: Option<&Path>,
+        environment: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Config> {
+        let mut merged =
+            toml::Value::try_from(Config::default()).context("serialising the defaults")?;
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read configuration file {}", path.display()))?;
-            let from_file: toml::Value = toml::from_str(&text).with_context(|| format!("configuration file {} is not valid TOML", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+            let from_file: toml::Value = toml::from_str(&text).with_context(|| {
+                format!("configuration file {} is not valid TOML", path.display())
+            })?;
             merge(&mut merged, from_file);
         }
         for (name, value) in environment {
@@ -128,22 +141,33 @@ impl Config {
             if keys.iter().any(String::is_empty) {
                 bail!("environment variable {name} names an empty key");
             }
-            set_path(&mut merged, &keys, parse_scalar(value)).with_context(|| format!("environment variable {name}"))?;
+            set_path(&mut merged, &keys, parse_scalar(value))
+                .with_context(|| format!("environment variable {name}"))?;
         }
-        let config: Config = merged.try_into().map_err(|error: toml::de::Error| anyhow::anyhow!("invalid configuration: {}", error.message()))?;
+        let config: Config = merged.try_into().map_err(|error: toml::de::Error| {
+            anyhow::anyhow!("invalid configuration: {}", error.message())
+        })?;
         config.check()?;
         Ok(config)
     }
 
     fn check(&self) -> anyhow::Result<()> {
         if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
-            bail!("server.listen {:?} is not an address such as 127.0.0.1:8080", self.server.listen);
+            bail!(
+                "server.listen {:?} is not an address such as 127.0.0.1:8080",
+                self.server.listen
+            );
         }
-        if !self.database.url.is_empty() && self.database.backend() == athenaeum_db::Backend::Sqlite {
-            bail!("database.url must be empty (SQLite in the data folder) or a postgres:// URL, not {:?}", self.database.masked_url());
+        if !self.database.url.is_empty() && self.database.backend() == athenaeum_db::Backend::Sqlite
+        {
+            bail!(
+                "database.url must be empty (SQLite in the data folder) or a postgres:// URL, not {:?}",
+                self.database.masked_url()
+            );
         }
         if !self.server.public_url.is_empty() {
-            url::Url::parse(&self.server.public_url).with_context(|| format!("server.public_url {:?}", self.server.public_url))?;
+            url::Url::parse(&self.server.public_url)
+                .with_context(|| format!("server.public_url {:?}", self.server.public_url))?;
         }
         Ok(())
     }
@@ -189,9 +213,11 @@ fn set_path(root: &mut toml::Value, keys: &[String], value: toml::Value) -> anyh
     let mut node = root;
     for key in parents {
         let table = node.as_table_mut().with_context(|| format!("{key} is not a section"))?;
-        node = table.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::map::Map::new()));
+        node =
+            table.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::map::Map::new()));
     }
-    let table = node.as_table_mut().with_context(|| format!("{last} is inside a value, not a section"))?;
+    let table =
+        node.as_table_mut().with_context(|| format!("{last} is inside a value, not a section"))?;
     table.insert(last.clone(), value);
     Ok(())
 }
@@ -224,7 +250,11 @@ mod tests {
         std::fs::write(&file, "[server]\nlisten = \"0.0.0.0:9000\"\nworkers = 4\n").unwrap();
         let config = Config::load(
             Some(&file),
-            &environment(&[("ATHENAEUM__SERVER__WORKERS", "2"), ("ATHENAEUM__DATABASE__URL", "postgres://a:b@h/db"), ("UNRELATED", "x")]),
+            &environment(&[
+                ("ATHENAEUM__SERVER__WORKERS", "2"),
+                ("ATHENAEUM__DATABASE__URL", "postgres://a:b@h/db"),
+                ("UNRELATED", "x"),
+            ]),
         )
         .unwrap();
         assert_eq!(config.server.listen, "0.0.0.0:9000");
@@ -235,7 +265,8 @@ mod tests {
 
     #[test]
     fn a_misspelt_variable_is_an_error_that_names_it() {
-        let error = Config::load(None, &environment(&[("ATHENAEUM__SERVER__LISTN", "1.2.3.4:1")])).unwrap_err();
+        let error = Config::load(None, &environment(&[("ATHENAEUM__SERVER__LISTN", "1.2.3.4:1")]))
+            .unwrap_err();
         assert!(format!("{error:#}").contains("listn"), "{error:#}");
     }
 
@@ -243,7 +274,10 @@ mod tests {
     fn secrets_are_masked_when_printed() {
         let config = Config::load(
             None,
-            &environment(&[("ATHENAEUM__DATABASE__URL", "postgres://user:hunter2@db/athenaeum"), ("ATHENAEUM__MAIL__SMTP__PASSWORD", "hunter3")]),
+            &environment(&[
+                ("ATHENAEUM__DATABASE__URL", "postgres://user:hunter2@db/athenaeum"),
+                ("ATHENAEUM__MAIL__SMTP__PASSWORD", "hunter3"),
+            ]),
         )
         .unwrap();
         let printed = config.to_masked_toml().unwrap();
@@ -253,9 +287,15 @@ mod tests {
 
     #[test]
     fn the_example_file_in_infra_matches_the_defaults() {
-        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/config/athenaeum.example.toml");
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../infra/config/athenaeum.example.toml");
         let text = std::fs::read_to_string(&example).unwrap();
-        let parsed: Config = toml::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", example.display()));
-        assert_eq!(parsed, Config::default(), "infra/config/athenaeum.example.toml has drifted from the built-in defaults; regenerate it with `athenaeum config --defaults`");
+        let parsed: Config =
+            toml::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", example.display()));
+        assert_eq!(
+            parsed,
+            Config::default(),
+            "infra/config/athenaeum.example.toml has drifted from the built-in defaults; regenerate it with `athenaeum config --defaults`"
+        );
     }
 }

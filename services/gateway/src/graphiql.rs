@@ -15,10 +15,20 @@ pub(crate) fn page() -> HttpResponse {
 /// GraphiQL's scripts and styles.
 pub(crate) async fn asset(name: web::Path<String>) -> HttpResponse {
     let (body, content_type): (&'static [u8], &str) = match name.as_str() {
-        "react.production.min.js" => (include_bytes!("../../../frontend/graphiql/react.production.min.js"), "text/javascript"),
-        "react-dom.production.min.js" => (include_bytes!("../../../frontend/graphiql/react-dom.production.min.js"), "text/javascript"),
-        "graphiql.min.js" => (include_bytes!("../../../frontend/graphiql/graphiql.min.js"), "text/javascript"),
-        "graphiql.min.css" => (include_bytes!("../../../frontend/graphiql/graphiql.min.css"), "text/css"),
+        "react.production.min.js" => (
+            include_bytes!("../../../frontend/graphiql/react.production.min.js"),
+            "text/javascript",
+        ),
+        "react-dom.production.min.js" => (
+            include_bytes!("../../../frontend/graphiql/react-dom.production.min.js"),
+            "text/javascript",
+        ),
+        "graphiql.min.js" => {
+            (include_bytes!("../../../frontend/graphiql/graphiql.min.js"), "text/javascript")
+        }
+        "graphiql.min.css" => {
+            (include_bytes!("../../../frontend/graphiql/graphiql.min.css"), "text/css")
+        }
         "start.js" => (include_bytes!("../../../frontend/graphiql/start.js"), "text/javascript"),
         _ => return HttpResponse::NotFound().finish(),
     };

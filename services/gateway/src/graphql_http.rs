@@ -4,8 +4,8 @@
 //! `application/json` (always 200 for a well-formed request) as the client accepts;
 //! graphql-ws subscriptions on the same path; GraphiQL for a browser.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::Data;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -73,7 +73,8 @@ pub fn graphql_routes(state: GatewayState) -> impl FnOnce(&mut web::ServiceConfi
                     .route(web::get().to(graphql_get))
                     .route(web::route().to(method_not_allowed)),
             )
-            .route("/graphiql/{asset}", web::get().to(graphiql::asset));
+            .route("/graphiql/{asset}", web::get().to(graphiql::asset))
+            .configure(crate::pages::page_routes);
     }
 }
 
@@ -94,7 +95,8 @@ impl MediaType {
 
 /// Picks the response media type from `Accept`; `None` when the client accepts neither.
 fn negotiate(request: &HttpRequest) -> Option<MediaType> {
-    let Some(accept) = request.headers().get(header::ACCEPT).and_then(|value| value.to_str().ok()) else {
+    let Some(accept) = request.headers().get(header::ACCEPT).and_then(|value| value.to_str().ok())
+    else {
         // No Accept header: the specification says to answer as application/json.
         return Some(MediaType::Json);
     };
@@ -131,7 +133,11 @@ fn refuse(status: StatusCode, media: MediaType, error: &ApiError) -> HttpRespons
 }
 
 fn request_id(request: &HttpRequest) -> String {
-    request.extensions().get::<RequestId>().map(|id| id.0.clone()).unwrap_or_else(athenaeum_kernel::new_id)
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_else(athenaeum_kernel::new_id)
 }
 
 fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
@@ -142,7 +148,10 @@ fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<St
 }
 
 /// Reads and verifies the bearer token; `Err` with a 401 when one is present but bad.
-fn authenticate(request: &HttpRequest, verifier: &TokenVerifier) -> Result<(Option<String>, Option<Caller>), ApiError> {
+fn authenticate(
+    request: &HttpRequest,
+    verifier: &TokenVerifier,
+) -> Result<(Option<String>, Option<Caller>), ApiError> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else { return Ok((None, None)) };
     let token = value
         .to_str()
@@ -150,19 +159,32 @@ fn authenticate(request: &HttpRequest, verifier: &TokenVerifier) -> Result<(Opti
         .and_then(|text| text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be \"Bearer <access token>\""))?;
+        .ok_or_else(|| {
+            ApiError::unauthenticated("the Authorization header must be \"Bearer <access token>\"")
+        })?;
     let caller = verifier.verify(token).map_err(ApiError::from)?;
     Ok((Some(token.to_string()), Some(caller)))
 }
 
-async fn graphql_post(request: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+async fn graphql_post(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
     let Some(media) = negotiate(&request) else { return not_acceptable() };
-    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
     if !content_type.to_ascii_lowercase().starts_with(JSON) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
-            &ApiError::validation("Content-Type", format!("send the request as application/json, not {content_type:?}")),
+            &ApiError::validation(
+                "Content-Type",
+                format!("send the request as application/json, not {content_type:?}"),
+            ),
         );
     }
     let graphql_request: async_graphql::Request = match serde_json::from_slice(&body) {
@@ -171,15 +193,27 @@ async fn graphql_post(request: HttpRequest, body: web::Bytes, state: web::Data<G
             return refuse(
                 StatusCode::BAD_REQUEST,
                 media,
-                &ApiError::validation("body", format!("the body is not a GraphQL request: {error}")),
+                &ApiError::validation(
+                    "body",
+                    format!("the body is not a GraphQL request: {error}"),
+                ),
             );
         }
     };
     execute(&request, &state, media, graphql_request).await
 }
 
-async fn graphql_get(request: HttpRequest, payload: web::Payload, state: web::Data<GatewayState>) -> HttpResponse {
-    if request.headers().get(header::UPGRADE).and_then(|value| value.to_str().ok()).is_some_and(|value| value.eq_ignore_ascii_case("websocket")) {
+async fn graphql_get(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    if request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+    {
         return subscribe(&request, payload, &state);
     }
     let wants_html = request
@@ -194,22 +228,34 @@ async fn graphql_get(request: HttpRequest, payload: web::Payload, state: web::Da
     let graphql_request = match async_graphql::http::parse_query_string(request.query_string()) {
         Ok(parsed) => parsed,
         Err(error) => {
-            return refuse(StatusCode::BAD_REQUEST, media, &ApiError::validation("query", format!("the query string is not a GraphQL request: {error}")));
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                &ApiError::validation(
+                    "query",
+                    format!("the query string is not a GraphQL request: {error}"),
+                ),
+            );
         }
     };
     if let Ok(document) = async_graphql::parser::parse_query(&graphql_request.query) {
-        let operation_type = match (&document.operations, graphql_request.operation_name.as_deref()) {
+        let operation_type = match (&document.operations, graphql_request.operation_name.as_deref())
+        {
             (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-            (DocumentOperations::Multiple(operations), Some(name)) => {
-                operations.iter().find(|(operation_name, _)| operation_name.as_str() == name).map(|(_, operation)| operation.node.ty)
-            }
+            (DocumentOperations::Multiple(operations), Some(name)) => operations
+                .iter()
+                .find(|(operation_name, _)| operation_name.as_str() == name)
+                .map(|(_, operation)| operation.node.ty),
             (DocumentOperations::Multiple(_), None) => None,
         };
         if matches!(operation_type, Some(OperationType::Mutation | OperationType::Subscription)) {
             let mut response = refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
                 media,
-                &ApiError::new(ErrorCode::Validation, "only queries may be sent with GET; send mutations with POST"),
+                &ApiError::new(
+                    ErrorCode::Validation,
+                    "only queries may be sent with GET; send mutations with POST",
+                ),
             );
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
@@ -231,12 +277,21 @@ fn not_acceptable() -> HttpResponse {
     )))
 }
 
-async fn execute(request: &HttpRequest, state: &GatewayState, media: MediaType, graphql_request: async_graphql::Request) -> HttpResponse {
+async fn execute(
+    request: &HttpRequest,
+    state: &GatewayState,
+    media: MediaType,
+    graphql_request: async_graphql::Request,
+) -> HttpResponse {
     let (token, caller) = match authenticate(request, &state.verifier) {
         Ok(found) => found,
         Err(error) => return refuse(StatusCode::UNAUTHORIZED, media, &error),
     };
-    let call = Call { token, client_address: client_address(request, state.trust_forwarded_for), request_id: request_id(request) };
+    let call = Call {
+        token,
+        client_address: client_address(request, state.trust_forwarded_for),
+        request_id: request_id(request),
+    };
     let response = state.schema.execute(graphql_request.data(call).data(caller)).await;
     // A request that never reached execution (unparsable, invalid, over a limit) has no
     // data and only errors without a path.
@@ -248,15 +303,22 @@ async fn execute(request: &HttpRequest, state: &GatewayState, media: MediaType, 
             .errors
             .iter()
             .map(|error| {
-                let mut value = serde_json::to_value(error).unwrap_or_else(|_| json!({ "message": error.message }));
+                let mut value = serde_json::to_value(error)
+                    .unwrap_or_else(|_| json!({ "message": error.message }));
                 if value.get("extensions").is_none() {
                     value["extensions"] = json!({ "code": "VALIDATION" });
                 }
                 value
             })
             .collect();
-        let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        return HttpResponse::build(status).content_type(media.name()).json(json!({ "errors": errors }));
+        let status = if media == MediaType::GraphqlResponseJson {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return HttpResponse::build(status)
+            .content_type(media.name())
+            .json(json!({ "errors": errors }));
     }
     HttpResponse::Ok().content_type(media.name()).json(&response)
 }
@@ -271,9 +333,15 @@ fn subscribe(request: &HttpRequest, payload: web::Payload, state: &GatewayState)
                 .iter()
                 .find_map(|key| init.get(*key).and_then(serde_json::Value::as_str))
                 .map(|value| value.trim_start_matches("Bearer ").trim().to_string())
-                .or_else(|| init.get("authToken").and_then(serde_json::Value::as_str).map(str::to_string));
+                .or_else(|| {
+                    init.get("authToken").and_then(serde_json::Value::as_str).map(str::to_string)
+                });
             let caller = match &token {
-                Some(token) => Some(verifier.verify(token).map_err(|error| async_graphql::Error::new(error.to_string()))?),
+                Some(token) => Some(
+                    verifier
+                        .verify(token)
+                        .map_err(|error| async_graphql::Error::new(error.to_string()))?,
+                ),
                 None => None,
             };
             let mut data = Data::default();
@@ -284,7 +352,8 @@ fn subscribe(request: &HttpRequest, payload: web::Payload, state: &GatewayState)
         .start(request, payload);
     match outcome {
         Ok(response) => response,
-        Err(error) => HttpResponse::BadRequest().json(error_body(&ApiError::validation("Sec-WebSocket-Protocol", error.to_string()))),
+        Err(error) => HttpResponse::BadRequest()
+            .json(error_body(&ApiError::validation("Sec-WebSocket-Protocol", error.to_string()))),
     }
 }
 
@@ -310,7 +379,10 @@ mod tests {
             negotiate(&request.to_http_request())
         };
         assert_eq!(pick(None), Some(MediaType::Json));
-        assert_eq!(pick(Some("application/graphql-response+json, application/json;q=0.9")), Some(MediaType::GraphqlResponseJson));
+        assert_eq!(
+            pick(Some("application/graphql-response+json, application/json;q=0.9")),
+            Some(MediaType::GraphqlResponseJson)
+        );
         assert_eq!(pick(Some("application/json")), Some(MediaType::Json));
         assert_eq!(pick(Some("text/html")), None);
     }

@@ -10,6 +10,7 @@ mod graphiql;
 mod graphql_http;
 mod metrics;
 mod ops;
+mod pages;
 mod schema;
 
 pub use graphql_http::{GatewayState, GraphqlLimits, RequestId, graphql_routes, request_id_header};

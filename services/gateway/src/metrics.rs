@@ -6,12 +6,17 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, Selection,
+};
 use async_graphql::{Response, ServerResult, Variables};
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] =
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 #[derive(Debug, Default, Clone)]
 struct Histogram {
@@ -33,7 +38,10 @@ impl Histogram {
 
     fn render(&self, name: &str, labels: &str, out: &mut String) {
         for (index, bound) in BUCKETS.iter().enumerate() {
-            out.push_str(&format!("{name}_bucket{{{labels},le=\"{bound}\"}} {}\n", self.counts[index]));
+            out.push_str(&format!(
+                "{name}_bucket{{{labels},le=\"{bound}\"}} {}\n",
+                self.counts[index]
+            ));
         }
         out.push_str(&format!("{name}_bucket{{{labels},le=\"+Inf\"}} {}\n", self.count));
         out.push_str(&format!("{name}_sum{{{labels}}} {}\n", self.sum));
@@ -76,7 +84,9 @@ impl Metrics {
             let labels = format!("operation=\"{}\",outcome=\"{outcome}\"", escape(operation));
             histogram.render("athenaeum_graphql_operation_duration_seconds", &labels, &mut out);
         }
-        out.push_str("# HELP athenaeum_http_request_duration_seconds HTTP requests by route and status.\n");
+        out.push_str(
+            "# HELP athenaeum_http_request_duration_seconds HTTP requests by route and status.\n",
+        );
         out.push_str("# TYPE athenaeum_http_request_duration_seconds histogram\n");
         for ((route, status), histogram) in &series.http {
             let labels = format!("route=\"{}\",status=\"{status}\"", escape(route));
@@ -121,7 +131,11 @@ impl Extension for OperationTimer {
         let response = next.run(context).await;
         let label = self.label.lock().unwrap_or_else(PoisonError::into_inner).take();
         let outcome = if response.errors.is_empty() { "ok" } else { "error" };
-        self.metrics.observe_graphql(label.as_deref().unwrap_or("invalid"), outcome, started.elapsed().as_secs_f64());
+        self.metrics.observe_graphql(
+            label.as_deref().unwrap_or("invalid"),
+            outcome,
+            started.elapsed().as_secs_f64(),
+        );
         response
     }
 
@@ -159,7 +173,8 @@ fn operation_label(document: &ExecutableDocument) -> String {
     match &document.operations {
         DocumentOperations::Single(operation) => describe(&operation.node),
         DocumentOperations::Multiple(operations) => {
-            let mut labels: Vec<String> = operations.values().map(|operation| describe(&operation.node)).collect();
+            let mut labels: Vec<String> =
+                operations.values().map(|operation| describe(&operation.node)).collect();
             labels.sort();
             labels.join(" | ")
         }

@@ -71,8 +71,13 @@ async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
             Some(detail) => body.push_str(&format!("FAIL {}: {detail}\n", check.name)),
         }
     }
-    let mut response = if readiness.ready { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
-    response.content_type("text/plain; charset=utf-8").body(if body.is_empty() { "ok\n".to_string() } else { body })
+    let mut response =
+        if readiness.ready { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
+    response.content_type("text/plain; charset=utf-8").body(if body.is_empty() {
+        "ok\n".to_string()
+    } else {
+        body
+    })
 }
 
 async fn metrics(state: web::Data<OpsState>) -> HttpResponse {

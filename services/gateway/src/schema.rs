@@ -36,7 +36,12 @@ pub struct Services {
 }
 
 /// Builds the schema with its limits; `metrics` records each operation's latency.
-pub fn build_schema(services: Services, depth_limit: usize, complexity_limit: usize, metrics: Arc<Metrics>) -> AppSchema {
+pub fn build_schema(
+    services: Services,
+    depth_limit: usize,
+    complexity_limit: usize,
+    metrics: Arc<Metrics>,
+) -> AppSchema {
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .data(services.identity)
         .data(services.dependencies)
@@ -90,7 +95,11 @@ pub async fn check_readiness(dependencies: &[Dependency]) -> Readiness {
     let mut checks = Vec::with_capacity(dependencies.len());
     for dependency in dependencies {
         let outcome = dependency.check().await;
-        checks.push(DependencyCheck { name: dependency.name(), ok: outcome.is_ok(), detail: outcome.err() });
+        checks.push(DependencyCheck {
+            name: dependency.name(),
+            ok: outcome.is_ok(),
+            detail: outcome.err(),
+        });
     }
     Readiness { ready: checks.iter().all(|check| check.ok), checks, checked_at: chrono::Utc::now() }
 }
@@ -102,17 +111,28 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// Streams the deployment's readiness every `intervalSeconds` (1 to 60, default 5),
     /// for operators' dashboards. Operators only.
-    async fn readiness(&self, context: &Context<'_>, interval_seconds: Option<i32>) -> Result<impl Stream<Item = Readiness> + use<>> {
+    async fn readiness(
+        &self,
+        context: &Context<'_>,
+        interval_seconds: Option<i32>,
+    ) -> Result<impl Stream<Item = Readiness> + use<>> {
         let call = athenaeum_transport::graphql::request_call(context)?;
         let caller = context
             .data::<Option<athenaeum_auth::Caller>>()
             .ok()
             .and_then(Option::as_ref)
-            .ok_or_else(|| to_graphql_error(ApiError::unauthenticated("sign in first: this operation needs an access token")))?;
+            .ok_or_else(|| {
+                to_graphql_error(ApiError::unauthenticated(
+                    "sign in first: this operation needs an access token",
+                ))
+            })?;
         caller.require_operator().map_err(|error| to_graphql_error(error.into()))?;
         let seconds = interval_seconds.unwrap_or(5);
         if !(1..=60).contains(&seconds) {
-            return Err(to_graphql_error(ApiError::validation("intervalSeconds", format!("intervalSeconds must be between 1 and 60, not {seconds}"))));
+            return Err(to_graphql_error(ApiError::validation(
+                "intervalSeconds",
+                format!("intervalSeconds must be between 1 and 60, not {seconds}"),
+            )));
         }
         tracing::debug!(request_id = %call.request_id, "readiness subscription started");
         let dependencies = Arc::clone(context.data::<Arc<Vec<Dependency>>>()?);

@@ -1,0 +1,313 @@
+//! The few pages emailed links open: accept an invitation, reset a password, confirm an
+//! email address, ask for a reset link. Plain HTML forms that work without JavaScript;
+//! each page does its work by executing a GraphQL document against the gateway's own
+//! schema, so it can do nothing the public API cannot.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::{Request, Variables};
+use athenaeum_auth::Caller;
+use athenaeum_transport::Call;
+use serde_json::{Value, json};
+
+use crate::GatewayState;
+
+/// Registers the pages.
+pub(crate) fn page_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/accept-invitation", web::get().to(accept_invitation_form))
+        .route("/accept-invitation", web::post().to(accept_invitation))
+        .route("/reset-password", web::get().to(reset_password_form))
+        .route("/reset-password", web::post().to(reset_password))
+        .route("/verify-email", web::get().to(verify_email_form))
+        .route("/verify-email", web::post().to(verify_email))
+        .route("/forgot-password", web::get().to(forgot_password_form))
+        .route("/forgot-password", web::post().to(forgot_password));
+}
+
+type Form = web::Form<HashMap<String, String>>;
+type Query = web::Query<HashMap<String, String>>;
+
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+fn layout(title: &str, body: &str) -> HttpResponse {
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Athenaeum</title>
+<style>
+body {{ font: 1.125rem/1.5 system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff; }}
+label {{ display: block; margin-top: 1rem; font-weight: 600; }}
+input {{ font: inherit; padding: .5rem; width: 100%; box-sizing: border-box; border: 2px solid #555; border-radius: 4px; }}
+button {{ font: inherit; margin-top: 1.5rem; padding: .6rem 1.2rem; background: #0b5394; color: #fff; border: 2px solid #0b5394; border-radius: 4px; cursor: pointer; }}
+:focus-visible {{ outline: 3px solid #c25e00; outline-offset: 2px; }}
+.error {{ border-left: 6px solid #b00020; padding: .5rem 1rem; background: #fdecee; }}
+.done {{ border-left: 6px solid #1e7b34; padding: .5rem 1rem; background: #e9f6ec; }}
+.hint {{ font-weight: 400; font-size: 1rem; color: #444; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+{body}
+</main>
+</body>
+</html>
+"#,
+        title = escape(title)
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(html)
+}
+
+fn problem(message: &str) -> String {
+    format!(r#"<div class="error" role="alert"><p>{}</p></div>"#, escape(message))
+}
+
+fn password_form(action: &str, token: &str, heading_hint: &str, error: Option<&str>) -> String {
+    format!(
+        r#"{error}<p>{hint}</p>
+<form method="post" action="{action}">
+<input type="hidden" name="token" value="{token}">
+<label for="password">New password <span class="hint">(at least 10 characters)</span></label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="10">
+<label for="confirm">Type it again</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10">
+<button type="submit">Save password</button>
+</form>"#,
+        error = error.map(problem).unwrap_or_default(),
+        hint = escape(heading_hint),
+        action = action,
+        token = escape(token),
+    )
+}
+
+/// Runs a GraphQL document against the schema as an anonymous caller; returns the data
+/// or the first error's message.
+async fn run(
+    state: &GatewayState,
+    request: &HttpRequest,
+    document: &str,
+    variables: Value,
+) -> Result<Value, String> {
+    let call = Call {
+        token: None,
+        client_address: request.peer_addr().map(|address| address.ip().to_string()),
+        request_id: athenaeum_kernel::new_id(),
+    };
+    let graphql = Request::new(document)
+        .variables(Variables::from_json(variables))
+        .data(call)
+        .data(None::<Caller>);
+    let response = state.schema.execute(graphql).await;
+    if let Some(error) = response.errors.first() {
+        return Err(error.message.clone());
+    }
+    response.data.into_json().map_err(|error| error.to_string())
+}
+
+fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", String::as_str)
+}
+
+async fn accept_invitation_form(query: Query) -> HttpResponse {
+    let token = query.get("token").map_or("", String::as_str);
+    layout(
+        "Choose your password",
+        &password_form(
+            "/accept-invitation",
+            token,
+            "You have been invited to Athenaeum. Choose a password to start.",
+            None,
+        ),
+    )
+}
+
+async fn accept_invitation(
+    request: HttpRequest,
+    form: Form,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    let (token, password) = (field(&form, "token"), field(&form, "password"));
+    if password != field(&form, "confirm") {
+        return layout(
+            "Choose your password",
+            &password_form(
+                "/accept-invitation",
+                token,
+                "Choose a password to start.",
+                Some("the two passwords are not the same; type them again"),
+            ),
+        );
+    }
+    let document = "mutation($token: String!, $password: String!) { acceptInvitation(token: $token, password: $password) { account { displayName } tenant { name slug } } }";
+    match run(&state, &request, document, json!({ "token": token, "password": password })).await {
+        Ok(data) => {
+            let session = &data["acceptInvitation"];
+            let name = session["account"]["displayName"].as_str().unwrap_or("");
+            let library = session["tenant"]["name"].as_str().unwrap_or("");
+            let slug = session["tenant"]["slug"].as_str().unwrap_or("");
+            layout(
+                "Welcome",
+                &format!(
+                    r#"<div class="done" role="status"><p>Thank you, {}. Your password is saved and your account at {} is ready.</p></div><p>Sign in with the library code <strong>{}</strong>, your email address and your new password.</p>"#,
+                    escape(name),
+                    escape(library),
+                    escape(slug)
+                ),
+            )
+        }
+        Err(message) => layout(
+            "Choose your password",
+            &password_form(
+                "/accept-invitation",
+                token,
+                "Choose a password to start.",
+                Some(&message),
+            ),
+        ),
+    }
+}
+
+async fn reset_password_form(query: Query) -> HttpResponse {
+    let token = query.get("token").map_or("", String::as_str);
+    layout(
+        "Reset your password",
+        &password_form(
+            "/reset-password",
+            token,
+            "Choose a new password. You will be signed out everywhere.",
+            None,
+        ),
+    )
+}
+
+async fn reset_password(
+    request: HttpRequest,
+    form: Form,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    let (token, password) = (field(&form, "token"), field(&form, "password"));
+    if password != field(&form, "confirm") {
+        return layout(
+            "Reset your password",
+            &password_form(
+                "/reset-password",
+                token,
+                "Choose a new password.",
+                Some("the two passwords are not the same; type them again"),
+            ),
+        );
+    }
+    let document = "mutation($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }";
+    match run(&state, &request, document, json!({ "token": token, "password": password })).await {
+        Ok(_) => layout(
+            "Password changed",
+            r#"<div class="done" role="status"><p>Your password is changed. Sign in with the new one.</p></div>"#,
+        ),
+        Err(message) => layout(
+            "Reset your password",
+            &password_form("/reset-password", token, "Choose a new password.", Some(&message)),
+        ),
+    }
+}
+
+async fn verify_email_form(query: Query) -> HttpResponse {
+    // Confirming takes a button press: mail scanners that follow links must not use them.
+    let token = query.get("token").map_or("", String::as_str);
+    layout(
+        "Confirm your email address",
+        &format!(
+            r#"<form method="post" action="/verify-email"><input type="hidden" name="token" value="{}"><p>Press the button to confirm that this address is yours.</p><button type="submit">Confirm my address</button></form>"#,
+            escape(token)
+        ),
+    )
+}
+
+async fn verify_email(
+    request: HttpRequest,
+    form: Form,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    let document = "mutation($token: String!) { verifyEmail(token: $token) { email } }";
+    match run(&state, &request, document, json!({ "token": field(&form, "token") })).await {
+        Ok(data) => layout(
+            "Address confirmed",
+            &format!(
+                r#"<div class="done" role="status"><p>Thank you: {} is confirmed.</p></div>"#,
+                escape(data["verifyEmail"]["email"].as_str().unwrap_or(""))
+            ),
+        ),
+        Err(message) => layout("Confirm your email address", &problem(&message)),
+    }
+}
+
+fn forgot_form(error: Option<&str>) -> String {
+    format!(
+        r#"{}<form method="post" action="/forgot-password">
+<label for="tenant">Library code <span class="hint">(as given by your library)</span></label>
+<input id="tenant" name="tenant" autocomplete="organization" required>
+<label for="email">Email address</label>
+<input id="email" name="email" type="email" autocomplete="email" required>
+<button type="submit">Send me a link</button>
+</form>"#,
+        error.map(problem).unwrap_or_default()
+    )
+}
+
+async fn forgot_password_form() -> HttpResponse {
+    layout("Forgotten password", &forgot_form(None))
+}
+
+async fn forgot_password(
+    request: HttpRequest,
+    form: Form,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    let document = "mutation($tenant: String!, $email: String!) { requestPasswordReset(tenant: $tenant, email: $email) }";
+    match run(
+        &state,
+        &request,
+        document,
+        json!({ "tenant": field(&form, "tenant"), "email": field(&form, "email") }),
+    )
+    .await
+    {
+        Ok(_) => layout(
+            "Check your mail",
+            r#"<div class="done" role="status"><p>If that library has an account for this address, we have sent it a link to choose a new password. The link works once, for an hour.</p></div>"#,
+        ),
+        Err(message) => layout("Forgotten password", &forgot_form(Some(&message))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn page_text_is_escaped() {
+        assert_eq!(escape(r#"<script>"x"&'y'"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;");
+    }
+}
