@@ -12,8 +12,9 @@ struct TestApp {
     base: String,
     http: reqwest::Client,
     config: Config,
-    _databases: TestDatabases,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    databases: TestDatabases,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl TestApp {
@@ -29,10 +30,18 @@ impl TestApp {
         let application = Application::build(config.clone(), &[]).await.unwrap();
         let base = format!("http://127.0.0.1:{}", application.port());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(application.run_until_stopped(async move {
+        let running = tokio::spawn(application.run_until_stopped(async move {
             let _ = stopped.await;
         }));
-        TestApp { base, http: reqwest::Client::new(), config, _databases: databases, _stop: stop }
+        TestApp { base, http: reqwest::Client::new(), config, databases, stop, running }
+    }
+
+    /// Stops the application gracefully, then drops its databases. Without it a test
+    /// still ends, but waits for workers whose database has gone to time out.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.running.await.unwrap().unwrap();
+        drop(self.databases);
     }
 
     async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
@@ -99,6 +108,7 @@ both_backends! {
         let ready = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();
         assert_eq!(ready.status(), 200);
         assert!(ready.text().await.unwrap().contains("ok   database identity"));
+        app.stop().await;
     }
 
     async fn an_invited_administrator_sets_a_password_through_the_emailed_page_and_signs_in(backend) {
@@ -139,6 +149,7 @@ both_backends! {
         assert_eq!(account["roles"], json!(["ADMIN"]), "{signed_in}");
         assert_eq!(account["status"], "ACTIVE");
         assert_eq!(account["emailVerified"], true);
+        app.stop().await;
     }
 
     async fn metrics_count_graphql_operations_and_show_the_pool(backend) {
@@ -148,5 +159,6 @@ both_backends! {
         assert!(text.contains("athenaeum_graphql_operation_duration_seconds_count{operation=\"query version\",outcome=\"ok\"} 1"), "{text}");
         assert!(text.contains("athenaeum_db_pool_connections{service=\"identity\",state=\"max\"}"), "{text}");
         assert!(text.contains("athenaeum_http_request_duration_seconds_count{route=\"/graphql\",status=\"200\"}"), "{text}");
+        app.stop().await;
     }
 }
