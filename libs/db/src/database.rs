@@ -132,11 +132,9 @@ impl Database {
                 }
             }
             Backend::Postgres => {
-                let mut connection =
-                    PgConnection::establish(&config.url).map_err(|error| DbError::Open {
-                        target: config.masked_url(),
-                        message: error.to_string(),
-                    })?;
+                let mut connection = PgConnection::establish(&config.url).map_err(|error| {
+                    DbError::Open { target: config.masked_url(), message: error.to_string() }
+                })?;
                 connection
                     .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{service}\""))
                     .map_err(DbError::Query)?;
@@ -236,7 +234,10 @@ impl Database {
     ///
     /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock up
     /// front so two writers never deadlock upgrading read locks; it waits up to the busy
-    /// timeout for another writer. `work` must not open transactions of its own.
+    /// timeout for another writer. On PostgreSQL it runs at READ COMMITTED: make a
+    /// read-then-write safe with a conditional update (`UPDATE … WHERE status = 'available'`
+    /// and check the row count) or a `SELECT … FOR UPDATE`. `work` must not open
+    /// transactions of its own.
     pub async fn write<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> std::result::Result<T, E> + Send + 'static,
@@ -329,11 +330,9 @@ impl ManageConnection for ConnectionManager {
         match &self.target {
             Target::Sqlite { path, synchronous, busy_timeout_ms } => {
                 let path_text = path.display().to_string();
-                let mut connection =
-                    SqliteConnection::establish(&path_text).map_err(|error| DbError::Open {
-                        target: path_text.clone(),
-                        message: error.to_string(),
-                    })?;
+                let mut connection = SqliteConnection::establish(&path_text).map_err(|error| {
+                    DbError::Open { target: path_text.clone(), message: error.to_string() }
+                })?;
                 // busy_timeout first, so the switch to WAL waits for other connections.
                 connection.batch_execute(&format!(
                     "PRAGMA busy_timeout = {busy_timeout_ms};
@@ -345,13 +344,12 @@ impl ManageConnection for ConnectionManager {
                 Ok(DbConnection::Sqlite(connection))
             }
             Target::Postgres { url, schema } => {
-                let mut connection =
-                    PgConnection::establish(url).map_err(|error| DbError::Open {
-                        target: mask_password(url),
-                        message: error.to_string(),
-                    })?;
-                connection
-                    .batch_execute(&format!("SET search_path TO \"{schema}\"; SET TIME ZONE 'UTC'"))?;
+                let mut connection = PgConnection::establish(url).map_err(|error| {
+                    DbError::Open { target: mask_password(url), message: error.to_string() }
+                })?;
+                connection.batch_execute(&format!(
+                    "SET search_path TO \"{schema}\"; SET TIME ZONE 'UTC'"
+                ))?;
                 Ok(DbConnection::Pg(connection))
             }
         }

@@ -50,9 +50,7 @@ impl DbError {
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )) => ErrorCode::Conflict,
-            DbError::Query(_) | DbError::Migration { .. } | DbError::Task(_) => {
-                ErrorCode::Internal
-            }
+            DbError::Query(_) | DbError::Migration { .. } | DbError::Task(_) => ErrorCode::Internal,
         }
     }
 

@@ -38,12 +38,16 @@ impl ServiceMigrations {
     /// Returns the versions not yet applied to this database.
     pub fn pending(&self, connection: &mut DbConnection) -> Result<Vec<String>> {
         let outcome = match connection {
-            DbConnection::Pg(inner) => inner.pending_migrations(Borrowed(&self.postgres)).map(|pending| {
-                pending.iter().map(|migration| migration.name().version().to_string()).collect()
-            }),
-            DbConnection::Sqlite(inner) => inner.pending_migrations(Borrowed(&self.sqlite)).map(|pending| {
-                pending.iter().map(|migration| migration.name().version().to_string()).collect()
-            }),
+            DbConnection::Pg(inner) => {
+                inner.pending_migrations(Borrowed(&self.postgres)).map(|pending| {
+                    pending.iter().map(|migration| migration.name().version().to_string()).collect()
+                })
+            }
+            DbConnection::Sqlite(inner) => {
+                inner.pending_migrations(Borrowed(&self.sqlite)).map(|pending| {
+                    pending.iter().map(|migration| migration.name().version().to_string()).collect()
+                })
+            }
         };
         outcome.map_err(|error| self.error(error))
     }
@@ -71,7 +75,9 @@ impl<DB: diesel::backend::Backend> MigrationSource<DB> for Borrowed<'_>
 where
     EmbeddedMigrations: MigrationSource<DB>,
 {
-    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
+    fn migrations(
+        &self,
+    ) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
         MigrationSource::<DB>::migrations(self.0)
     }
 }

@@ -1,0 +1,4 @@
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY NOT NULL,
+    value BIGINT NOT NULL
+);
