@@ -1,5 +1,6 @@
 //! Write transactions on both backends: concurrent writers serialise instead of failing,
 //! and a failed unit of work leaves nothing behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use athenaeum_db::diesel::prelude::*;
 use athenaeum_db::diesel_migrations::embed_migrations;

@@ -3,12 +3,21 @@
 //! `both_backends!` macro that runs one test body on SQLite and on PostgreSQL.
 //!
 //! Test-only: nothing in the product depends on this crate.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test fixtures fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test fixtures fail loudly"
+)]
 
 mod database;
+mod smtp;
 
 pub use athenaeum_db::Backend;
-pub use database::{TestDatabase, TestDatabases, postgres_admin_url, prepare_databases, test_database};
+pub use database::{
+    TestDatabase, TestDatabases, postgres_admin_url, prepare_databases, test_database,
+};
+pub use smtp::{ReceivedMail, SmtpServer};
 
 /// Runs each test body once on SQLite and once on PostgreSQL.
 ///
@@ -27,6 +36,7 @@ macro_rules! both_backends {
     ($( $(#[$meta:meta])* async fn $name:ident($backend:ident) $body:block )*) => {
         $(
             $(#[$meta])*
+            #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test body")]
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;

@@ -12,19 +12,23 @@ use crate::Call;
 /// Fails with `INTERNAL` only if the gateway forgot to attach it, a programming error.
 pub fn request_call<'ctx>(context: &Context<'ctx>) -> async_graphql::Result<&'ctx Call> {
     context.data::<Call>().map_err(|_| {
-        to_graphql_error(ApiError::new(athenaeum_kernel::ErrorCode::Internal, "request context missing"))
+        to_graphql_error(ApiError::new(
+            athenaeum_kernel::ErrorCode::Internal,
+            "request context missing",
+        ))
     })
 }
 
 /// Turns a service error into a GraphQL error: the message as it is, and the extensions
 /// `code`, `field` (when it names one) and `retryAfterSeconds` (when rate limited).
 pub fn to_graphql_error(error: ApiError) -> async_graphql::Error {
-    async_graphql::Error::new(error.message.clone()).extend_with(|_, extensions| {
-        extensions.set("code", error.code.as_str());
-        if let Some(field) = &error.field {
+    let ApiError { code, message, field, retry_after_seconds } = error;
+    async_graphql::Error::new(message).extend_with(|_, extensions| {
+        extensions.set("code", code.as_str());
+        if let Some(field) = &field {
             extensions.set("field", field.as_str());
         }
-        if let Some(seconds) = error.retry_after_seconds {
+        if let Some(seconds) = retry_after_seconds {
             extensions.set("retryAfterSeconds", seconds);
         }
     })

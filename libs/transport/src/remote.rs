@@ -25,7 +25,10 @@ impl RemoteService {
     /// `http://10.0.0.5:8081`); calls time out after `timeout`.
     pub fn new(name: &str, base_url: &str, timeout: Duration) -> Result<RemoteService, ApiError> {
         let parsed = url::Url::parse(base_url).map_err(|error| {
-            ApiError::validation("url", format!("service {name} url {base_url:?} is invalid: {error}"))
+            ApiError::validation(
+                "url",
+                format!("service {name} url {base_url:?} is invalid: {error}"),
+            )
         })?;
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -71,7 +74,10 @@ impl RemoteService {
         }
         let unreachable = |error: reqwest::Error| {
             tracing::warn!(service = %self.name, %error, request_id = %call.request_id, "service call failed");
-            ApiError::unavailable(format!("the {} service is unreachable; try again shortly", self.name))
+            ApiError::unavailable(format!(
+                "the {} service is unreachable; try again shortly",
+                self.name
+            ))
         };
         let response = builder.send().await.map_err(unreachable)?;
         let status = response.status();

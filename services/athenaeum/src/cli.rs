@@ -307,9 +307,10 @@ fn listen_port(config: &Config) -> u16 {
 }
 
 fn api_failure(error: athenaeum_kernel::ApiError) -> anyhow::Error {
-    match &error.field {
-        Some(field) => anyhow::anyhow!("{} ({field}): {}", error.code, error.message),
-        None => anyhow::anyhow!("{}: {}", error.code, error.message),
+    let athenaeum_kernel::ApiError { code, message, field, .. } = error;
+    match field {
+        Some(field) => anyhow::anyhow!("{code} ({field}): {message}"),
+        None => anyhow::anyhow!("{code}: {message}"),
     }
 }
 

@@ -225,14 +225,11 @@ fn set_path(root: &mut toml::Value, keys: &[String], value: toml::Value) -> anyh
 /// Reads an environment value as a TOML number, boolean or array when it is one, and as
 /// a string otherwise.
 fn parse_scalar(text: &str) -> toml::Value {
-    if let Ok(toml::Value::Table(table)) = toml::from_str::<toml::Value>(&format!("v = {text}")) {
-        if let Some(value) = table.get("v") {
-            if !matches!(value, toml::Value::Table(_) | toml::Value::Datetime(_)) {
-                return value.clone();
-            }
-        }
+    let parsed = toml::from_str::<toml::Value>(&format!("v = {text}")).ok();
+    match parsed.as_ref().and_then(|document| document.get("v")) {
+        Some(value) if !matches!(value, toml::Value::Table(_) | toml::Value::Datetime(_)) => value.clone(),
+        _ => toml::Value::String(text.to_string()),
     }
-    toml::Value::String(text.to_string())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The whole application built in process on port 0, with fresh databases per test on
 //! both backends, exercised over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use std::collections::BTreeMap;
 
@@ -88,10 +89,8 @@ impl TestApp {
             for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
                 let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
                 let unfolded = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                if unfolded.contains(&format!("To: {recipient}")) {
-                    if let Some(start) = unfolded.find("http://") {
-                        return unfolded[start..].split_whitespace().next().unwrap().to_string();
-                    }
+                if let Some(start) = unfolded.find("http://").filter(|_| unfolded.contains(&format!("To: {recipient}"))) {
+                    return unfolded[start..].split_whitespace().next().unwrap().to_string();
                 }
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;

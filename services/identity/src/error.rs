@@ -39,7 +39,10 @@ impl IdentityError {
         match self {
             IdentityError::Refused(error) => error,
             IdentityError::Mail(MailError::InvalidRecipient { recipient, reason }) => {
-                ApiError::validation("email", format!("{recipient:?} cannot receive mail: {reason}"))
+                ApiError::validation(
+                    "email",
+                    format!("{recipient:?} cannot receive mail: {reason}"),
+                )
             }
             other if other.code() == ErrorCode::Unavailable => {
                 tracing::warn!(request_id, error = %other, "identity database unavailable");

@@ -17,7 +17,11 @@ fn parts<'ctx>(context: &Context<'ctx>) -> Result<(&'ctx Arc<dyn IdentityApi>, &
 
 type Page<T> = Connection<String, T, EmptyFields, EmptyFields>;
 
-fn page<T: async_graphql::OutputType>(items: Vec<T>, has_next_page: bool, cursor: impl Fn(&T) -> String) -> Page<T> {
+fn page<T: async_graphql::OutputType>(
+    items: Vec<T>,
+    has_next_page: bool,
+    cursor: impl Fn(&T) -> String,
+) -> Page<T> {
     let mut connection = Connection::new(false, has_next_page);
     connection.edges.extend(items.into_iter().map(|item| Edge::new(cursor(&item), item)));
     connection
@@ -36,16 +40,32 @@ impl IdentityQuery {
     }
 
     /// Every tenant, oldest first. Operators only.
-    async fn tenants(&self, context: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Tenant>> {
+    async fn tenants(
+        &self,
+        context: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Tenant>> {
         let (api, call) = parts(context)?;
-        let answer = api.list_tenants(call, PageRequest { after, first: page_size(first)? }).await.map_err(to_graphql_error)?;
+        let answer = api
+            .list_tenants(call, PageRequest { after, first: page_size(first)? })
+            .await
+            .map_err(to_graphql_error)?;
         Ok(page(answer.tenants, answer.has_next_page, |tenant| tenant.id.clone()))
     }
 
     /// The accounts of the caller's library, oldest first. Staff and admins.
-    async fn accounts(&self, context: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Account>> {
+    async fn accounts(
+        &self,
+        context: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Account>> {
         let (api, call) = parts(context)?;
-        let answer = api.list_accounts(call, PageRequest { after, first: page_size(first)? }).await.map_err(to_graphql_error)?;
+        let answer = api
+            .list_accounts(call, PageRequest { after, first: page_size(first)? })
+            .await
+            .map_err(to_graphql_error)?;
         Ok(page(answer.accounts, answer.has_next_page, |account| account.id.clone()))
     }
 
@@ -60,7 +80,10 @@ impl IdentityQuery {
     ) -> Result<Page<OutgoingMail>> {
         let (api, call) = parts(context)?;
         let answer = api
-            .list_mail(call, ListMail { status, page: PageRequest { after, first: page_size(first)? } })
+            .list_mail(
+                call,
+                ListMail { status, page: PageRequest { after, first: page_size(first)? } },
+            )
             .await
             .map_err(to_graphql_error)?;
         Ok(page(answer.mail, answer.has_next_page, |mail| mail.id.clone()))
@@ -75,15 +98,26 @@ pub struct IdentityMutation;
 impl IdentityMutation {
     /// Onboards a library authority: creates the tenant and its first administrator and
     /// emails them an invitation. Operators only.
-    async fn onboard_tenant(&self, context: &Context<'_>, input: OnboardTenant) -> Result<Onboarded> {
+    async fn onboard_tenant(
+        &self,
+        context: &Context<'_>,
+        input: OnboardTenant,
+    ) -> Result<Onboarded> {
         let (api, call) = parts(context)?;
         api.onboard_tenant(call, input).await.map_err(to_graphql_error)
     }
 
     /// Suspends or reactivates a tenant. Operators only.
-    async fn set_tenant_status(&self, context: &Context<'_>, tenant_id: ID, status: TenantStatus) -> Result<Tenant> {
+    async fn set_tenant_status(
+        &self,
+        context: &Context<'_>,
+        tenant_id: ID,
+        status: TenantStatus,
+    ) -> Result<Tenant> {
         let (api, call) = parts(context)?;
-        api.set_tenant_status(call, SetTenantStatus { tenant_id: tenant_id.0, status }).await.map_err(to_graphql_error)
+        api.set_tenant_status(call, SetTenantStatus { tenant_id: tenant_id.0, status })
+            .await
+            .map_err(to_graphql_error)
     }
 
     /// Creates an account and emails the person an invitation. Admins.
@@ -93,13 +127,25 @@ impl IdentityMutation {
     }
 
     /// Replaces an account's roles. Admins.
-    async fn set_account_roles(&self, context: &Context<'_>, account_id: ID, roles: Vec<AccountRole>) -> Result<Account> {
+    async fn set_account_roles(
+        &self,
+        context: &Context<'_>,
+        account_id: ID,
+        roles: Vec<AccountRole>,
+    ) -> Result<Account> {
         let (api, call) = parts(context)?;
-        api.set_account_roles(call, SetAccountRoles { account_id: account_id.0, roles }).await.map_err(to_graphql_error)
+        api.set_account_roles(call, SetAccountRoles { account_id: account_id.0, roles })
+            .await
+            .map_err(to_graphql_error)
     }
 
     /// Disables an account (signing it out everywhere) or enables it again. Admins.
-    async fn set_account_disabled(&self, context: &Context<'_>, account_id: ID, disabled: bool) -> Result<Account> {
+    async fn set_account_disabled(
+        &self,
+        context: &Context<'_>,
+        account_id: ID,
+        disabled: bool,
+    ) -> Result<Account> {
         let (api, call) = parts(context)?;
         api.set_account_disabled(call, SetAccountDisabled { account_id: account_id.0, disabled })
             .await
@@ -113,7 +159,11 @@ impl IdentityMutation {
     }
 
     /// Exchanges a refresh token for a new session; the old refresh token stops working.
-    async fn refresh_session(&self, context: &Context<'_>, refresh_token: String) -> Result<Session> {
+    async fn refresh_session(
+        &self,
+        context: &Context<'_>,
+        refresh_token: String,
+    ) -> Result<Session> {
         let (api, call) = parts(context)?;
         api.refresh_session(call, RefreshToken { refresh_token }).await.map_err(to_graphql_error)
     }
@@ -121,13 +171,23 @@ impl IdentityMutation {
     /// Signs out the session of this refresh token. Always true.
     async fn sign_out(&self, context: &Context<'_>, refresh_token: String) -> Result<bool> {
         let (api, call) = parts(context)?;
-        api.sign_out(call, RefreshToken { refresh_token }).await.map_err(to_graphql_error).map(|_| true)
+        api.sign_out(call, RefreshToken { refresh_token })
+            .await
+            .map_err(to_graphql_error)
+            .map(|_| true)
     }
 
     /// Accepts an emailed invitation by choosing a password; signs in.
-    async fn accept_invitation(&self, context: &Context<'_>, token: String, password: String) -> Result<Session> {
+    async fn accept_invitation(
+        &self,
+        context: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> Result<Session> {
         let (api, call) = parts(context)?;
-        api.accept_invitation(call, SetPasswordWithToken { token, password }).await.map_err(to_graphql_error)
+        api.accept_invitation(call, SetPasswordWithToken { token, password })
+            .await
+            .map_err(to_graphql_error)
     }
 
     /// Confirms an email address with the emailed link's token.
@@ -138,26 +198,53 @@ impl IdentityMutation {
 
     /// Emails a password-reset link if the account exists. Always true, so the answer
     /// does not tell whether an email has an account.
-    async fn request_password_reset(&self, context: &Context<'_>, tenant: String, email: String) -> Result<bool> {
+    async fn request_password_reset(
+        &self,
+        context: &Context<'_>,
+        tenant: String,
+        email: String,
+    ) -> Result<bool> {
         let (api, call) = parts(context)?;
-        api.request_password_reset(call, RequestPasswordReset { tenant, email }).await.map_err(to_graphql_error).map(|_| true)
+        api.request_password_reset(call, RequestPasswordReset { tenant, email })
+            .await
+            .map_err(to_graphql_error)
+            .map(|_| true)
     }
 
     /// Chooses a new password with an emailed reset link; signs out every session.
-    async fn reset_password(&self, context: &Context<'_>, token: String, password: String) -> Result<bool> {
+    async fn reset_password(
+        &self,
+        context: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> Result<bool> {
         let (api, call) = parts(context)?;
-        api.reset_password(call, SetPasswordWithToken { token, password }).await.map_err(to_graphql_error).map(|_| true)
+        api.reset_password(call, SetPasswordWithToken { token, password })
+            .await
+            .map_err(to_graphql_error)
+            .map(|_| true)
     }
 
     /// Changes the caller's password; signs out their other sessions.
-    async fn change_password(&self, context: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+    async fn change_password(
+        &self,
+        context: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> Result<bool> {
         let (api, call) = parts(context)?;
-        api.change_password(call, ChangePassword { current_password, new_password }).await.map_err(to_graphql_error).map(|_| true)
+        api.change_password(call, ChangePassword { current_password, new_password })
+            .await
+            .map_err(to_graphql_error)
+            .map(|_| true)
     }
 
     /// Puts a parked mail back in the queue. Operators only.
     async fn retry_mail(&self, context: &Context<'_>, mail_id: ID) -> Result<bool> {
         let (api, call) = parts(context)?;
-        api.retry_mail(call, MailId { mail_id: mail_id.0 }).await.map_err(to_graphql_error).map(|_| true)
+        api.retry_mail(call, MailId { mail_id: mail_id.0 })
+            .await
+            .map_err(to_graphql_error)
+            .map(|_| true)
     }
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use athenaeum_auth::{Anonymous, AuthConfig, Caller, Role, SigningKey, TenantScope, TokenIssuer, TokenVerifier};
+use athenaeum_auth::{
+    Anonymous, AuthConfig, Caller, Role, SigningKey, TenantScope, TokenIssuer, TokenVerifier,
+};
 use athenaeum_db::{Database, DbConnection};
 use athenaeum_kernel::{ApiError, ErrorCode, Timestamp, new_id, now};
 use athenaeum_mail::{MailWaker, OutboxStatus};
@@ -14,7 +16,10 @@ use chrono::TimeDelta;
 use serde_json::json;
 
 use crate::api::*;
-use crate::domain::{DisplayName, EmailAddress, PasswordHasher, Secret, TenantName, TenantSlug, TimeZoneName, hash_secret};
+use crate::domain::{
+    DisplayName, EmailAddress, PasswordHasher, Secret, TenantName, TenantSlug, TimeZoneName,
+    hash_secret,
+};
 use crate::error::IdentityError;
 use crate::rate_limit::RateLimiter;
 use crate::store::{self, AccountRow, OneTimeTokenRow, RefreshTokenRow, TenantRow};
@@ -48,7 +53,10 @@ pub struct IdentityService {
 
 impl std::fmt::Debug for IdentityService {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("IdentityService").field("database", &self.database).finish_non_exhaustive()
+        formatter
+            .debug_struct("IdentityService")
+            .field("database", &self.database)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,8 +74,8 @@ impl IdentityService {
         public_url: &str,
         mail: MailWaker,
     ) -> Result<IdentityService, String> {
-        let issuer = TokenIssuer::new(signing_key.clone(), auth);
         let verifier = TokenVerifier::new(signing_key.verification_key(), auth);
+        let issuer = TokenIssuer::new(signing_key, auth);
         let hasher = Arc::new(PasswordHasher::new(&config.argon2)?);
         let days = i64::try_from(auth.refresh_token_ttl_days).unwrap_or(30).max(1);
         Ok(IdentityService {
@@ -113,14 +121,20 @@ impl IdentityService {
         let slug = slug.trim().to_lowercase();
         let request_id = athenaeum_kernel::new_id();
         self.database
-            .read(move |connection| store::find_tenant_by_slug(connection, &slug).map_err(IdentityError::from))
+            .read(move |connection| {
+                store::find_tenant_by_slug(connection, &slug).map_err(IdentityError::from)
+            })
             .await
             .map(|row| row.as_ref().map(tenant_view))
             .map_err(|error| error.into_api(&request_id))
     }
 
     fn caller(&self, call: &Call) -> Outcome<Caller> {
-        let token = call.token.as_deref().ok_or(athenaeum_auth::AuthError::MissingToken).map_err(ApiError::from)?;
+        let token = call
+            .token
+            .as_deref()
+            .ok_or(athenaeum_auth::AuthError::MissingToken)
+            .map_err(ApiError::from)?;
         Ok(self.verifier.verify(token).map_err(ApiError::from)?)
     }
 
@@ -149,10 +163,17 @@ impl IdentityService {
     }
 
     fn new_secret(tenant_id: &str) -> Outcome<Secret> {
-        Secret::generate(tenant_id).map_err(|_| IdentityError::Internal("random source failed".into()))
+        Secret::generate(tenant_id)
+            .map_err(|_| IdentityError::Internal("random source failed".into()))
     }
 
-    fn session(&self, account: &AccountRow, tenant: &TenantRow, refresh: &Secret, refresh_expires_at: Timestamp) -> Outcome<Session> {
+    fn session(
+        &self,
+        account: &AccountRow,
+        tenant: &TenantRow,
+        refresh: &Secret,
+        refresh_expires_at: Timestamp,
+    ) -> Outcome<Session> {
         let roles = parse_roles(&account.roles);
         let issued = self
             .issuer
@@ -161,7 +182,8 @@ impl IdentityService {
         let access_expires = i64::try_from(issued.expires_at).unwrap_or(i64::MAX);
         Ok(Session {
             access_token: issued.token,
-            access_token_expires_at: chrono::DateTime::from_timestamp(access_expires, 0).unwrap_or_default(),
+            access_token_expires_at: chrono::DateTime::from_timestamp(access_expires, 0)
+                .unwrap_or_default(),
             refresh_token: refresh.text.clone(),
             refresh_token_expires_at: refresh_expires_at.and_utc(),
             account: account_view(account),
@@ -197,7 +219,16 @@ impl IdentityService {
             .write(move |rules, connection| {
                 store::insert_tenant(connection, &tenant).map_err(|error| {
                     if error.is_unique_violation() {
-                        IdentityError::from(ApiError::validation("slug", format!("the slug {:?} is already taken by another library", tenant.slug)).with_code(ErrorCode::Conflict))
+                        IdentityError::from(
+                            ApiError::validation(
+                                "slug",
+                                format!(
+                                    "the slug {:?} is already taken by another library",
+                                    tenant.slug
+                                ),
+                            )
+                            .with_code(ErrorCode::Conflict),
+                        )
                     } else {
                         error.into()
                     }
@@ -217,7 +248,9 @@ impl IdentityService {
         let first = page_size(request.first)?;
         let rows = self
             .database
-            .read(move |connection| store::list_tenants(connection, request.after.as_deref(), first + 1))
+            .read(move |connection| {
+                store::list_tenants(connection, request.after.as_deref(), first + 1)
+            })
             .await?;
         let (rows, has_next_page) = split_page(rows, first);
         Ok(TenantPage { tenants: rows.iter().map(tenant_view).collect(), has_next_page })
@@ -226,7 +259,11 @@ impl IdentityService {
     async fn set_tenant_status_as(&self, call: &Call, request: SetTenantStatus) -> Outcome<Tenant> {
         self.caller(call)?.require_operator().map_err(ApiError::from)?;
         if request.tenant_id == PLATFORM_TENANT_ID {
-            return Err(ApiError::validation("tenantId", "the platform tenant cannot be suspended").into());
+            return Err(ApiError::validation(
+                "tenantId",
+                "the platform tenant cannot be suspended",
+            )
+            .into());
         }
         let status = match request.status {
             TenantStatus::Active => "active",
@@ -235,10 +272,12 @@ impl IdentityService {
         let tenant = self
             .database
             .write(move |connection| {
-                if store::update_tenant_status(connection, &request.tenant_id, status, now())? == 0 {
+                if store::update_tenant_status(connection, &request.tenant_id, status, now())? == 0
+                {
                     return Err(tenant_not_found(&request.tenant_id));
                 }
-                store::find_tenant(connection, &request.tenant_id)?.ok_or_else(|| tenant_not_found(&request.tenant_id))
+                store::find_tenant(connection, &request.tenant_id)?
+                    .ok_or_else(|| tenant_not_found(&request.tenant_id))
             })
             .await?;
         Ok(tenant_view(&tenant))
@@ -247,7 +286,9 @@ impl IdentityService {
     async fn create_account_as(&self, call: &Call, request: CreateAccount) -> Outcome<Account> {
         let caller = self.caller(call)?;
         let scope = match request.tenant_id.as_deref() {
-            Some(tenant_id) if tenant_id != caller.tenant_id => caller.operator_scope(tenant_id).map_err(ApiError::from)?,
+            Some(tenant_id) if tenant_id != caller.tenant_id => {
+                caller.operator_scope(tenant_id).map_err(ApiError::from)?
+            }
             _ => {
                 if !caller.has_role(Role::Operator) {
                     caller.require_admin().map_err(ApiError::from)?;
@@ -269,10 +310,21 @@ impl IdentityService {
         let row = new_account_row(scope.tenant_id(), &email, &name, &roles, password_hash, at);
         let account = self
             .write(move |rules, connection| {
-                let tenant = store::find_tenant(connection, scope.tenant_id())?.ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
+                let tenant = store::find_tenant(connection, scope.tenant_id())?
+                    .ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
                 let account = store::insert_account(connection, &scope, row).map_err(|error| {
                     if error.is_unique_violation() {
-                        IdentityError::from(ApiError::validation("email", format!("{} already has an account at {}", email.as_str(), tenant.name)).with_code(ErrorCode::Conflict))
+                        IdentityError::from(
+                            ApiError::validation(
+                                "email",
+                                format!(
+                                    "{} already has an account at {}",
+                                    email.as_str(),
+                                    tenant.name
+                                ),
+                            )
+                            .with_code(ErrorCode::Conflict),
+                        )
                     } else {
                         error.into()
                     }
@@ -294,48 +346,76 @@ impl IdentityService {
         let scope = caller.tenant_scope();
         let rows = self
             .database
-            .read(move |connection| store::list_accounts(connection, &scope, request.after.as_deref(), first + 1))
+            .read(move |connection| {
+                store::list_accounts(connection, &scope, request.after.as_deref(), first + 1)
+            })
             .await?;
         let (rows, has_next_page) = split_page(rows, first);
         Ok(AccountPage { accounts: rows.iter().map(account_view).collect(), has_next_page })
     }
 
-    async fn set_account_roles_as(&self, call: &Call, request: SetAccountRoles) -> Outcome<Account> {
+    async fn set_account_roles_as(
+        &self,
+        call: &Call,
+        request: SetAccountRoles,
+    ) -> Outcome<Account> {
         let caller = self.caller(call)?;
         if !caller.has_role(Role::Operator) {
             caller.require_admin().map_err(ApiError::from)?;
         }
         let roles = check_roles(&caller, &caller.tenant_id, &request.roles)?;
-        if request.account_id == caller.account_id && !request.roles.contains(&AccountRole::Admin) && !request.roles.contains(&AccountRole::Operator) {
-            return Err(ApiError::validation("roles", "you cannot remove your own administrator role; ask another administrator").into());
+        if request.account_id == caller.account_id
+            && !request.roles.contains(&AccountRole::Admin)
+            && !request.roles.contains(&AccountRole::Operator)
+        {
+            return Err(ApiError::validation(
+                "roles",
+                "you cannot remove your own administrator role; ask another administrator",
+            )
+            .into());
         }
         let scope = caller.tenant_scope();
         let account = self
             .database
             .write(move |connection| {
-                if store::update_account_roles(connection, &scope, &request.account_id, &roles, now())? == 0 {
+                if store::update_account_roles(
+                    connection,
+                    &scope,
+                    &request.account_id,
+                    &roles,
+                    now(),
+                )? == 0
+                {
                     return Err(account_not_found(&request.account_id));
                 }
-                store::find_account(connection, &scope, &request.account_id)?.ok_or_else(|| account_not_found(&request.account_id))
+                store::find_account(connection, &scope, &request.account_id)?
+                    .ok_or_else(|| account_not_found(&request.account_id))
             })
             .await?;
         Ok(account_view(&account))
     }
 
-    async fn set_account_disabled_as(&self, call: &Call, request: SetAccountDisabled) -> Outcome<Account> {
+    async fn set_account_disabled_as(
+        &self,
+        call: &Call,
+        request: SetAccountDisabled,
+    ) -> Outcome<Account> {
         let caller = self.caller(call)?;
         if !caller.has_role(Role::Operator) {
             caller.require_admin().map_err(ApiError::from)?;
         }
         if request.account_id == caller.account_id && request.disabled {
-            return Err(ApiError::validation("accountId", "you cannot disable your own account").into());
+            return Err(
+                ApiError::validation("accountId", "you cannot disable your own account").into()
+            );
         }
         let scope = caller.tenant_scope();
         let account = self
             .database
             .write(move |connection| {
                 let at = now();
-                let account = store::find_account(connection, &scope, &request.account_id)?.ok_or_else(|| account_not_found(&request.account_id))?;
+                let account = store::find_account(connection, &scope, &request.account_id)?
+                    .ok_or_else(|| account_not_found(&request.account_id))?;
                 let status = if request.disabled {
                     "disabled"
                 } else if account.password_hash.is_some() {
@@ -347,7 +427,11 @@ impl IdentityService {
                 if request.disabled {
                     store::revoke_account_sessions(connection, &scope, &account.id, at)?;
                 }
-                Ok::<_, IdentityError>(AccountRow { status: status.to_string(), updated_at: at, ..account })
+                Ok::<_, IdentityError>(AccountRow {
+                    status: status.to_string(),
+                    updated_at: at,
+                    ..account
+                })
             })
             .await?;
         Ok(account_view(&account))
@@ -359,8 +443,10 @@ impl IdentityService {
         let (account, tenant) = self
             .database
             .read(move |connection| {
-                let account = store::find_account(connection, &scope, &caller.account_id)?.ok_or_else(|| account_not_found(&caller.account_id))?;
-                let tenant = store::find_tenant(connection, scope.tenant_id())?.ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
+                let account = store::find_account(connection, &scope, &caller.account_id)?
+                    .ok_or_else(|| account_not_found(&caller.account_id))?;
+                let tenant = store::find_tenant(connection, scope.tenant_id())?
+                    .ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
                 Ok::<_, IdentityError>((account, tenant))
             })
             .await?;
@@ -378,7 +464,9 @@ impl IdentityService {
         let found = self
             .database
             .read(move |connection| {
-                let Some(tenant) = store::find_tenant_by_slug(connection, &slug)? else { return Ok::<_, IdentityError>(None) };
+                let Some(tenant) = store::find_tenant_by_slug(connection, &slug)? else {
+                    return Ok::<_, IdentityError>(None);
+                };
                 let scope = Anonymous.tenant_scope(&tenant.id);
                 let account = store::find_account_by_email(connection, &scope, &email_key)?;
                 Ok(account.map(|account| (tenant, account)))
@@ -393,22 +481,34 @@ impl IdentityService {
             return Err(ApiError::unauthenticated(SIGN_IN_REFUSED).into());
         };
         if account.status == "disabled" {
-            return Err(ApiError::forbidden("this account is disabled; contact your library").into());
+            return Err(
+                ApiError::forbidden("this account is disabled; contact your library").into()
+            );
         }
         if tenant.status != "active" {
-            return Err(ApiError::forbidden(format!("{} is not in service at the moment", tenant.name)).into());
+            return Err(ApiError::forbidden(format!(
+                "{} is not in service at the moment",
+                tenant.name
+            ))
+            .into());
         }
         self.account_failures.clear(&failure_key);
         let scope = Anonymous.tenant_scope(&tenant.id);
         let session_account = account.clone();
         let (secret, expires_at) = self
-            .write(move |rules, connection| rules.start_session_in(connection, &scope, &session_account, now()))
+            .write(move |rules, connection| {
+                rules.start_session_in(connection, &scope, &session_account, now())
+            })
             .await?;
         self.session(&account, &tenant, &secret, expires_at)
     }
 
     async fn refresh_session_as(&self, request: RefreshToken) -> Outcome<Session> {
-        let invalid = || IdentityError::from(ApiError::unauthenticated("the refresh token is not valid; sign in again"));
+        let invalid = || {
+            IdentityError::from(ApiError::unauthenticated(
+                "the refresh token is not valid; sign in again",
+            ))
+        };
         let tenant_id = Secret::tenant_of(&request.refresh_token).ok_or_else(invalid)?.to_string();
         let scope = Anonymous.tenant_scope(&tenant_id);
         let token_hash = hash_secret(&request.refresh_token);
@@ -451,7 +551,9 @@ impl IdentityService {
     }
 
     async fn sign_out_as(&self, request: RefreshToken) -> Outcome<Done> {
-        let Some(tenant_id) = Secret::tenant_of(&request.refresh_token).map(str::to_string) else { return Ok(Done {}) };
+        let Some(tenant_id) = Secret::tenant_of(&request.refresh_token).map(str::to_string) else {
+            return Ok(Done {});
+        };
         let scope = Anonymous.tenant_scope(&tenant_id);
         let token_hash = hash_secret(&request.refresh_token);
         self.database
@@ -467,18 +569,32 @@ impl IdentityService {
 
     /// Checks a one-time link without using it up and returns its account, so a bad new
     /// password does not burn the link.
-    async fn peek_link(&self, token: &str, purpose: &'static str) -> Outcome<(TenantScope, AccountRow)> {
-        let tenant_id = Secret::tenant_of(token).ok_or_else(|| ApiError::validation("token", LINK_REFUSED))?.to_string();
+    async fn peek_link(
+        &self,
+        token: &str,
+        purpose: &'static str,
+    ) -> Outcome<(TenantScope, AccountRow)> {
+        let tenant_id = Secret::tenant_of(token)
+            .ok_or_else(|| ApiError::validation("token", LINK_REFUSED))?
+            .to_string();
         let scope = Anonymous.tenant_scope(&tenant_id);
         let token_hash = hash_secret(token);
         let lookup_scope = scope.clone();
         let account = self
             .database
             .read(move |connection| {
-                let Some(row) = store::find_live_one_time_token(connection, &lookup_scope, &token_hash, purpose, now())? else {
+                let Some(row) = store::find_live_one_time_token(
+                    connection,
+                    &lookup_scope,
+                    &token_hash,
+                    purpose,
+                    now(),
+                )?
+                else {
                     return Ok::<_, IdentityError>(None);
                 };
-                store::find_account(connection, &lookup_scope, &row.account_id).map_err(IdentityError::from)
+                store::find_account(connection, &lookup_scope, &row.account_id)
+                    .map_err(IdentityError::from)
             })
             .await?
             .ok_or_else(|| ApiError::validation("token", LINK_REFUSED))?;
@@ -493,15 +609,21 @@ impl IdentityService {
         let (account, tenant, secret, expires_at) = self
             .write(move |rules, connection| {
                 let at = now();
-                if store::consume_one_time_token(connection, &scope, &token_hash, INVITATION, at)?.as_deref() != Some(account.id.as_str()) {
+                if store::consume_one_time_token(connection, &scope, &token_hash, INVITATION, at)?
+                    .as_deref()
+                    != Some(account.id.as_str())
+                {
                     return Err(ApiError::validation("token", LINK_REFUSED).into());
                 }
                 store::update_password(connection, &scope, &account.id, &password_hash, at)?;
                 store::update_account_status(connection, &scope, &account.id, "active", at)?;
                 store::mark_email_verified(connection, &scope, &account.id, at)?;
-                let account = store::find_account(connection, &scope, &account.id)?.ok_or_else(|| account_not_found(&account.id))?;
-                let tenant = store::find_tenant(connection, scope.tenant_id())?.ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
-                let (secret, expires_at) = rules.start_session_in(connection, &scope, &account, at)?;
+                let account = store::find_account(connection, &scope, &account.id)?
+                    .ok_or_else(|| account_not_found(&account.id))?;
+                let tenant = store::find_tenant(connection, scope.tenant_id())?
+                    .ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
+                let (secret, expires_at) =
+                    rules.start_session_in(connection, &scope, &account, at)?;
                 Ok((account, tenant, secret, expires_at))
             })
             .await?;
@@ -509,24 +631,38 @@ impl IdentityService {
     }
 
     async fn verify_email_as(&self, request: OneTimeToken) -> Outcome<Account> {
-        let tenant_id = Secret::tenant_of(&request.token).ok_or_else(|| ApiError::validation("token", LINK_REFUSED))?.to_string();
+        let tenant_id = Secret::tenant_of(&request.token)
+            .ok_or_else(|| ApiError::validation("token", LINK_REFUSED))?
+            .to_string();
         let scope = Anonymous.tenant_scope(&tenant_id);
         let token_hash = hash_secret(&request.token);
         let account = self
             .database
             .write(move |connection| {
                 let at = now();
-                let Some(account_id) = store::consume_one_time_token(connection, &scope, &token_hash, EMAIL_VERIFICATION, at)? else {
+                let Some(account_id) = store::consume_one_time_token(
+                    connection,
+                    &scope,
+                    &token_hash,
+                    EMAIL_VERIFICATION,
+                    at,
+                )?
+                else {
                     return Err(IdentityError::from(ApiError::validation("token", LINK_REFUSED)));
                 };
                 store::mark_email_verified(connection, &scope, &account_id, at)?;
-                store::find_account(connection, &scope, &account_id)?.ok_or_else(|| account_not_found(&account_id))
+                store::find_account(connection, &scope, &account_id)?
+                    .ok_or_else(|| account_not_found(&account_id))
             })
             .await?;
         Ok(account_view(&account))
     }
 
-    async fn request_password_reset_as(&self, call: &Call, request: RequestPasswordReset) -> Outcome<Done> {
+    async fn request_password_reset_as(
+        &self,
+        call: &Call,
+        request: RequestPasswordReset,
+    ) -> Outcome<Done> {
         self.check_address(call)?;
         let slug = request.tenant.trim().to_lowercase();
         let Ok(email) = EmailAddress::parse("email", &request.email) else { return Ok(Done {}) };
@@ -574,7 +710,16 @@ impl IdentityService {
         self.database
             .write(move |connection| {
                 let at = now();
-                if store::consume_one_time_token(connection, &scope, &token_hash, PASSWORD_RESET, at)?.as_deref() != Some(account.id.as_str()) {
+                if store::consume_one_time_token(
+                    connection,
+                    &scope,
+                    &token_hash,
+                    PASSWORD_RESET,
+                    at,
+                )?
+                .as_deref()
+                    != Some(account.id.as_str())
+                {
                     return Err(IdentityError::from(ApiError::validation("token", LINK_REFUSED)));
                 }
                 store::update_password(connection, &scope, &account.id, &password_hash, at)?;
@@ -601,7 +746,11 @@ impl IdentityService {
             .await?
             .ok_or_else(|| account_not_found(&caller.account_id))?;
         if !self.verify_password(request.current_password, account.password_hash.clone()).await? {
-            return Err(ApiError::validation("currentPassword", "the current password is not right").into());
+            return Err(ApiError::validation(
+                "currentPassword",
+                "the current password is not right",
+            )
+            .into());
         }
         self.config.password.check("newPassword", &request.new_password, &account.email)?;
         let password_hash = self.hash_password(request.new_password).await?;
@@ -626,7 +775,14 @@ impl IdentityService {
         });
         let entries = self
             .database
-            .read(move |connection| athenaeum_mail::list_outbox(connection, status, request.page.after.as_deref(), first + 1))
+            .read(move |connection| {
+                athenaeum_mail::list_outbox(
+                    connection,
+                    status,
+                    request.page.after.as_deref(),
+                    first + 1,
+                )
+            })
             .await?;
         let (entries, has_next_page) = split_page(entries, first);
         let mail = entries
@@ -654,9 +810,14 @@ impl IdentityService {
     async fn retry_mail_as(&self, call: &Call, request: MailId) -> Outcome<Done> {
         self.caller(call)?.require_operator().map_err(ApiError::from)?;
         let mail_id = request.mail_id.clone();
-        let retried = self.database.write(move |connection| athenaeum_mail::retry_parked(connection, &mail_id)).await?;
+        let retried = self
+            .database
+            .write(move |connection| athenaeum_mail::retry_parked(connection, &mail_id))
+            .await?;
         if !retried {
-            return Err(ApiError::not_found(format!("no parked mail has id {}", request.mail_id)).into());
+            return Err(
+                ApiError::not_found(format!("no parked mail has id {}", request.mail_id)).into()
+            );
         }
         self.mail.wake();
         Ok(Done {})
@@ -686,7 +847,13 @@ impl Rules {
         format!("{}/{path}?token={}", self.public_url, secret.text)
     }
 
-    fn new_refresh_row(&self, account: &AccountRow, family_id: &str, secret: &Secret, at: Timestamp) -> RefreshTokenRow {
+    fn new_refresh_row(
+        &self,
+        account: &AccountRow,
+        family_id: &str,
+        secret: &Secret,
+        at: Timestamp,
+    ) -> RefreshTokenRow {
         RefreshTokenRow {
             id: new_id(),
             tenant_id: account.tenant_id.clone(),
@@ -701,7 +868,13 @@ impl Rules {
     }
 
     /// Starts a new session family for an account inside the caller's transaction.
-    fn start_session_in(&self, connection: &mut DbConnection, scope: &TenantScope, account: &AccountRow, at: Timestamp) -> Outcome<(Secret, Timestamp)> {
+    fn start_session_in(
+        &self,
+        connection: &mut DbConnection,
+        scope: &TenantScope,
+        account: &AccountRow,
+        at: Timestamp,
+    ) -> Outcome<(Secret, Timestamp)> {
         let secret = IdentityService::new_secret(&account.tenant_id)?;
         let row = self.new_refresh_row(account, &new_id(), &secret, at);
         let expires_at = row.expires_at;
@@ -709,7 +882,13 @@ impl Rules {
         Ok((secret, expires_at))
     }
 
-    fn one_time_row(account: &AccountRow, purpose: &str, secret: &Secret, at: Timestamp, ttl: TimeDelta) -> OneTimeTokenRow {
+    fn one_time_row(
+        account: &AccountRow,
+        purpose: &str,
+        secret: &Secret,
+        at: Timestamp,
+        ttl: TimeDelta,
+    ) -> OneTimeTokenRow {
         OneTimeTokenRow {
             id: new_id(),
             tenant_id: account.tenant_id.clone(),
@@ -736,14 +915,37 @@ impl Rules {
 
     /// Queues the mail that goes with a new account (an invitation, or a verification
     /// link when a password was set), inside the caller's transaction.
-    fn queue_welcome_in(&self, connection: &mut DbConnection, scope: &TenantScope, account: &AccountRow, tenant: &TenantRow, at: Timestamp) -> Outcome<()> {
+    fn queue_welcome_in(
+        &self,
+        connection: &mut DbConnection,
+        scope: &TenantScope,
+        account: &AccountRow,
+        tenant: &TenantRow,
+        at: Timestamp,
+    ) -> Outcome<()> {
         let secret = IdentityService::new_secret(&account.tenant_id)?;
         let (purpose, ttl, template, path, hours) = if account.status == "invited" {
-            (INVITATION, self.invitation_ttl(), mail::INVITATION, "accept-invitation", self.config.invitation_ttl_hours)
+            (
+                INVITATION,
+                self.invitation_ttl(),
+                mail::INVITATION,
+                "accept-invitation",
+                self.config.invitation_ttl_hours,
+            )
         } else {
-            (EMAIL_VERIFICATION, self.verification_ttl(), mail::EMAIL_VERIFICATION, "verify-email", self.config.email_verification_ttl_hours)
+            (
+                EMAIL_VERIFICATION,
+                self.verification_ttl(),
+                mail::EMAIL_VERIFICATION,
+                "verify-email",
+                self.config.email_verification_ttl_hours,
+            )
         };
-        store::insert_one_time_token(connection, scope, Rules::one_time_row(account, purpose, &secret, at, ttl))?;
+        store::insert_one_time_token(
+            connection,
+            scope,
+            Rules::one_time_row(account, purpose, &secret, at, ttl),
+        )?;
         athenaeum_mail::enqueue(
             connection,
             &athenaeum_mail::OutgoingMail {
@@ -760,14 +962,16 @@ impl Rules {
         )?;
         Ok(())
     }
-
 }
 
 fn rate_limited(wait: Duration) -> ApiError {
     let seconds = wait.as_secs().max(1);
     ApiError {
         retry_after_seconds: Some(seconds),
-        ..ApiError::new(ErrorCode::RateLimited, format!("too many attempts; try again in {seconds} seconds"))
+        ..ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many attempts; try again in {seconds} seconds"),
+        )
     }
 }
 
@@ -781,7 +985,11 @@ fn account_not_found(id: &str) -> IdentityError {
 
 fn page_size(first: u32) -> Outcome<i64> {
     if !(1..=100).contains(&first) {
-        return Err(ApiError::validation("first", format!("first must be between 1 and 100, not {first}")).into());
+        return Err(ApiError::validation(
+            "first",
+            format!("first must be between 1 and 100, not {first}"),
+        )
+        .into());
     }
     Ok(i64::from(first))
 }
@@ -805,7 +1013,8 @@ fn check_roles(caller: &Caller, tenant_id: &str, roles: &[AccountRole]) -> Outco
         };
         if !allowed {
             let message = if in_platform {
-                "accounts of the platform tenant can only be operators, made by an operator".to_string()
+                "accounts of the platform tenant can only be operators, made by an operator"
+                    .to_string()
             } else {
                 format!("the role {role:?} cannot be given in a library tenant")
             };
@@ -818,7 +1027,14 @@ fn check_roles(caller: &Caller, tenant_id: &str, roles: &[AccountRole]) -> Outco
     Ok(names.join(" "))
 }
 
-fn new_account_row(tenant_id: &str, email: &EmailAddress, name: &DisplayName, roles: &str, password_hash: Option<String>, at: Timestamp) -> AccountRow {
+fn new_account_row(
+    tenant_id: &str,
+    email: &EmailAddress,
+    name: &DisplayName,
+    roles: &str,
+    password_hash: Option<String>,
+    at: Timestamp,
+) -> AccountRow {
     AccountRow {
         id: new_id(),
         tenant_id: tenant_id.to_string(),
@@ -871,32 +1087,70 @@ pub(crate) fn tenant_view(row: &TenantRow) -> Tenant {
 
 #[async_trait]
 impl IdentityApi for IdentityService {
-    async fn onboard_tenant(&self, call: &Call, request: OnboardTenant) -> Result<Onboarded, ApiError> {
-        self.onboard_tenant_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+    async fn onboard_tenant(
+        &self,
+        call: &Call,
+        request: OnboardTenant,
+    ) -> Result<Onboarded, ApiError> {
+        self.onboard_tenant_as(call, request)
+            .await
+            .map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn list_tenants(&self, call: &Call, request: PageRequest) -> Result<TenantPage, ApiError> {
+    async fn list_tenants(
+        &self,
+        call: &Call,
+        request: PageRequest,
+    ) -> Result<TenantPage, ApiError> {
         self.list_tenants_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn set_tenant_status(&self, call: &Call, request: SetTenantStatus) -> Result<Tenant, ApiError> {
-        self.set_tenant_status_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+    async fn set_tenant_status(
+        &self,
+        call: &Call,
+        request: SetTenantStatus,
+    ) -> Result<Tenant, ApiError> {
+        self.set_tenant_status_as(call, request)
+            .await
+            .map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn create_account(&self, call: &Call, request: CreateAccount) -> Result<Account, ApiError> {
-        self.create_account_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+    async fn create_account(
+        &self,
+        call: &Call,
+        request: CreateAccount,
+    ) -> Result<Account, ApiError> {
+        self.create_account_as(call, request)
+            .await
+            .map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn list_accounts(&self, call: &Call, request: PageRequest) -> Result<AccountPage, ApiError> {
+    async fn list_accounts(
+        &self,
+        call: &Call,
+        request: PageRequest,
+    ) -> Result<AccountPage, ApiError> {
         self.list_accounts_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn set_account_roles(&self, call: &Call, request: SetAccountRoles) -> Result<Account, ApiError> {
-        self.set_account_roles_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+    async fn set_account_roles(
+        &self,
+        call: &Call,
+        request: SetAccountRoles,
+    ) -> Result<Account, ApiError> {
+        self.set_account_roles_as(call, request)
+            .await
+            .map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn set_account_disabled(&self, call: &Call, request: SetAccountDisabled) -> Result<Account, ApiError> {
-        self.set_account_disabled_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+    async fn set_account_disabled(
+        &self,
+        call: &Call,
+        request: SetAccountDisabled,
+    ) -> Result<Account, ApiError> {
+        self.set_account_disabled_as(call, request)
+            .await
+            .map_err(|error| error.into_api(&call.request_id))
     }
 
     async fn me(&self, call: &Call, _request: WhoAmI) -> Result<Me, ApiError> {
@@ -907,7 +1161,11 @@ impl IdentityApi for IdentityService {
         self.sign_in_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn refresh_session(&self, call: &Call, request: RefreshToken) -> Result<Session, ApiError> {
+    async fn refresh_session(
+        &self,
+        call: &Call,
+        request: RefreshToken,
+    ) -> Result<Session, ApiError> {
         self.refresh_session_as(request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
@@ -915,7 +1173,11 @@ impl IdentityApi for IdentityService {
         self.sign_out_as(request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn accept_invitation(&self, call: &Call, request: SetPasswordWithToken) -> Result<Session, ApiError> {
+    async fn accept_invitation(
+        &self,
+        call: &Call,
+        request: SetPasswordWithToken,
+    ) -> Result<Session, ApiError> {
         self.accept_invitation_as(request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
@@ -923,16 +1185,32 @@ impl IdentityApi for IdentityService {
         self.verify_email_as(request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn request_password_reset(&self, call: &Call, request: RequestPasswordReset) -> Result<Done, ApiError> {
-        self.request_password_reset_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+    async fn request_password_reset(
+        &self,
+        call: &Call,
+        request: RequestPasswordReset,
+    ) -> Result<Done, ApiError> {
+        self.request_password_reset_as(call, request)
+            .await
+            .map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn reset_password(&self, call: &Call, request: SetPasswordWithToken) -> Result<Done, ApiError> {
+    async fn reset_password(
+        &self,
+        call: &Call,
+        request: SetPasswordWithToken,
+    ) -> Result<Done, ApiError> {
         self.reset_password_as(request).await.map_err(|error| error.into_api(&call.request_id))
     }
 
-    async fn change_password(&self, call: &Call, request: ChangePassword) -> Result<Done, ApiError> {
-        self.change_password_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+    async fn change_password(
+        &self,
+        call: &Call,
+        request: ChangePassword,
+    ) -> Result<Done, ApiError> {
+        self.change_password_as(call, request)
+            .await
+            .map_err(|error| error.into_api(&call.request_id))
     }
 
     async fn list_mail(&self, call: &Call, request: ListMail) -> Result<MailPage, ApiError> {

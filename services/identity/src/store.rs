@@ -99,7 +99,8 @@ pub fn list_tenants(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<TenantRow>, DbError> {
-    let mut query = tenants::table.select(TenantRow::as_select()).order(tenants::id.asc()).into_boxed();
+    let mut query =
+        tenants::table.select(TenantRow::as_select()).order(tenants::id.asc()).into_boxed();
     if let Some(after) = after {
         query = query.filter(tenants::id.gt(after.to_string()));
     }
@@ -187,7 +188,9 @@ pub fn update_account_roles(
     now: Timestamp,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(
-        accounts::table.filter(accounts::tenant_id.eq(scope.tenant_id())).filter(accounts::id.eq(id)),
+        accounts::table
+            .filter(accounts::tenant_id.eq(scope.tenant_id()))
+            .filter(accounts::id.eq(id)),
     )
     .set((accounts::roles.eq(roles), accounts::updated_at.eq(now)))
     .execute(connection)?)
@@ -202,7 +205,9 @@ pub fn update_account_status(
     now: Timestamp,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(
-        accounts::table.filter(accounts::tenant_id.eq(scope.tenant_id())).filter(accounts::id.eq(id)),
+        accounts::table
+            .filter(accounts::tenant_id.eq(scope.tenant_id()))
+            .filter(accounts::id.eq(id)),
     )
     .set((accounts::status.eq(status), accounts::updated_at.eq(now)))
     .execute(connection)?)
@@ -217,7 +222,9 @@ pub fn update_password(
     now: Timestamp,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(
-        accounts::table.filter(accounts::tenant_id.eq(scope.tenant_id())).filter(accounts::id.eq(id)),
+        accounts::table
+            .filter(accounts::tenant_id.eq(scope.tenant_id()))
+            .filter(accounts::id.eq(id)),
     )
     .set((accounts::password_hash.eq(password_hash), accounts::updated_at.eq(now)))
     .execute(connection)?)

@@ -36,7 +36,10 @@ impl PasswordPolicy {
             ));
         }
         if length > 1024 {
-            return Err(ApiError::validation(field, "the password must be at most 1024 characters"));
+            return Err(ApiError::validation(
+                field,
+                "the password must be at most 1024 characters",
+            ));
         }
         if password.trim().eq_ignore_ascii_case(email.trim()) {
             return Err(ApiError::validation(field, "the password must not be the email address"));
@@ -76,8 +79,9 @@ impl PasswordHasher {
     /// Creates a hasher with the given cost; fails when the settings are out of argon2's
     /// range.
     pub fn new(settings: &Argon2Settings) -> Result<PasswordHasher, String> {
-        let params = Params::new(settings.memory_kib, settings.iterations, settings.parallelism, None)
-            .map_err(|error| format!("argon2 settings: {error}"))?;
+        let params =
+            Params::new(settings.memory_kib, settings.iterations, settings.parallelism, None)
+                .map_err(|error| format!("argon2 settings: {error}"))?;
         let mut hasher = PasswordHasher { params, decoy: String::new() };
         hasher.decoy = hasher.hash("decoy password that is never anyone's")?;
         Ok(hasher)
@@ -108,7 +112,6 @@ impl PasswordHasher {
         self.argon2().verify_password(password.as_bytes(), &hash).is_ok() && real
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,9 @@ impl TenantSlug {
     pub fn parse(field: &str, text: &str) -> Result<TenantSlug, ApiError> {
         let slug = text.trim();
         let well_formed = (2..=40).contains(&slug.len())
-            && slug.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+            && slug
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
             && !slug.starts_with('-')
             && !slug.ends_with('-');
         if !well_formed {
@@ -57,7 +59,8 @@ impl EmailAddress {
     /// Parses an address given in `field`.
     pub fn parse(field: &str, text: &str) -> Result<EmailAddress, ApiError> {
         let original = text.trim();
-        let invalid = || ApiError::validation(field, format!("{original:?} is not an email address"));
+        let invalid =
+            || ApiError::validation(field, format!("{original:?} is not an email address"));
         if original.len() > 254 || original.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
@@ -122,10 +125,16 @@ fn bounded_text(field: &str, text: &str, most: usize) -> Result<String, ApiError
         return Err(ApiError::validation(field, format!("{field} must not be empty")));
     }
     if trimmed.chars().count() > most {
-        return Err(ApiError::validation(field, format!("{field} must be at most {most} characters")));
+        return Err(ApiError::validation(
+            field,
+            format!("{field} must be at most {most} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::validation(field, format!("{field} must not contain control characters")));
+        return Err(ApiError::validation(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
     }
     Ok(trimmed.to_string())
 }
