@@ -11,7 +11,8 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use crate::{AuthConfig, AuthError};
 
 /// DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 key bytes follow it.
-const SPKI_PREFIX: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+const SPKI_PREFIX: [u8; 12] =
+    [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
 
 /// The private key that signs access tokens.
 #[derive(Clone)]
@@ -51,8 +52,9 @@ impl SigningKey {
         }
         let path = signing_key_path(config, data_dir);
         if path.exists() {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|error| AuthError::Key(format!("cannot read {}: {error}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|error| {
+                AuthError::Key(format!("cannot read {}: {error}", path.display()))
+            })?;
             return SigningKey::from_pem(&text)
                 .map_err(|error| AuthError::Key(format!("{}: {error}", path.display())));
         }
@@ -126,8 +128,9 @@ impl VerificationKey {
     pub fn load(config: &AuthConfig, data_dir: &Path) -> Result<VerificationKey, AuthError> {
         let path = verification_key_path(config, data_dir);
         if path.exists() {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|error| AuthError::Key(format!("cannot read {}: {error}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|error| {
+                AuthError::Key(format!("cannot read {}: {error}", path.display()))
+            })?;
             return VerificationKey::from_pem(&text)
                 .map_err(|error| AuthError::Key(format!("{}: {error}", path.display())));
         }
@@ -167,9 +170,8 @@ fn verification_key_path(config: &AuthConfig, data_dir: &Path) -> PathBuf {
 fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, AuthError> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = pem
-        .find(&begin)
-        .ok_or_else(|| AuthError::Key(format!("expected a PEM block {begin}")))?;
+    let start =
+        pem.find(&begin).ok_or_else(|| AuthError::Key(format!("expected a PEM block {begin}")))?;
     let rest = &pem[start + begin.len()..];
     let stop = rest.find(&end).ok_or_else(|| AuthError::Key(format!("missing {end}")))?;
     let body: String = rest[..stop].chars().filter(|c| !c.is_whitespace()).collect();
@@ -199,7 +201,8 @@ fn write_public_file(path: &Path, contents: &str) -> Result<(), AuthError> {
 fn write_file(path: &Path, contents: &str, mode: u32) -> Result<(), AuthError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let fail = |error: std::io::Error| AuthError::Key(format!("cannot write {}: {error}", path.display()));
+    let fail =
+        |error: std::io::Error| AuthError::Key(format!("cannot write {}: {error}", path.display()));
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }

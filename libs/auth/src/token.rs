@@ -93,7 +93,12 @@ impl TokenIssuer {
 
     /// Returns the verifier matching this issuer.
     pub fn verifier(&self, leeway_seconds: u64) -> TokenVerifier {
-        TokenVerifier::with(self.key.verification_key(), &self.issuer, &self.audience, leeway_seconds)
+        TokenVerifier::with(
+            self.key.verification_key(),
+            &self.issuer,
+            &self.audience,
+            leeway_seconds,
+        )
     }
 }
 
@@ -134,22 +139,23 @@ impl TokenVerifier {
     /// Fails with `InvalidToken` saying which check failed.
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
         use jsonwebtoken::errors::ErrorKind;
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &self.validation)
-            .map_err(|error| {
-                let reason = match error.kind() {
-                    ErrorKind::ExpiredSignature => "expired",
-                    ErrorKind::ImmatureSignature => "not valid yet",
-                    ErrorKind::InvalidAudience => "meant for another audience",
-                    ErrorKind::InvalidIssuer => "from another issuer",
-                    ErrorKind::InvalidSignature => "bad signature",
-                    ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-                        "algorithm not accepted"
-                    }
-                    ErrorKind::MissingRequiredClaim(_) => "a required claim is missing",
-                    _ => "malformed",
-                };
-                AuthError::InvalidToken(reason.into())
-            })?;
+        let data =
+            jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &self.validation)
+                .map_err(|error| {
+                    let reason = match error.kind() {
+                        ErrorKind::ExpiredSignature => "expired",
+                        ErrorKind::ImmatureSignature => "not valid yet",
+                        ErrorKind::InvalidAudience => "meant for another audience",
+                        ErrorKind::InvalidIssuer => "from another issuer",
+                        ErrorKind::InvalidSignature => "bad signature",
+                        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                            "algorithm not accepted"
+                        }
+                        ErrorKind::MissingRequiredClaim(_) => "a required claim is missing",
+                        _ => "malformed",
+                    };
+                    AuthError::InvalidToken(reason.into())
+                })?;
         let claims = data.claims;
         Ok(Caller {
             account_id: claims.sub,

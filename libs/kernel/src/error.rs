@@ -101,7 +101,9 @@ impl ApiError {
     pub fn internal(request_id: &str) -> Self {
         ApiError::new(
             ErrorCode::Internal,
-            format!("something went wrong on our side; quote request id {request_id} if you report it"),
+            format!(
+                "something went wrong on our side; quote request id {request_id} if you report it"
+            ),
         )
     }
 

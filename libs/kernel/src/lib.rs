@@ -10,4 +10,4 @@ mod time;
 
 pub use error::{ApiError, ErrorCode};
 pub use id::new_id;
-pub use time::{now, Timestamp};
+pub use time::{Timestamp, now};

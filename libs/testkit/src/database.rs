@@ -56,7 +56,8 @@ impl Drop for TestDatabases {
     fn drop(&mut self) {
         let Some(name) = self.postgres_database.take() else { return };
         if let Ok(mut admin) = PgConnection::establish(&postgres_admin_url()) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            let _ =
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
         }
     }
 }
@@ -86,9 +87,8 @@ pub async fn prepare_databases(
         }
         Backend::Postgres => {
             let services = services.to_vec();
-            let name = tokio::task::spawn_blocking(move || clone_template(&services))
-                .await
-                .unwrap();
+            let name =
+                tokio::task::spawn_blocking(move || clone_template(&services)).await.unwrap();
             let config = DatabaseConfig {
                 url: database_url(&postgres_admin_url(), &name),
                 pool_size: 4,
@@ -105,8 +105,8 @@ pub async fn test_database(
     migrations: &'static ServiceMigrations,
 ) -> TestDatabase {
     let databases = prepare_databases(backend, &[migrations]).await;
-    let database = Database::open(&databases.config, databases.data_dir.path(), migrations)
-        .unwrap();
+    let database =
+        Database::open(&databases.config, databases.data_dir.path(), migrations).unwrap();
     TestDatabase { database, databases }
 }
 
@@ -172,7 +172,9 @@ fn build_template(
              WHERE datname = '{building}' AND pid <> pg_backend_pid()"
         ))
         .unwrap();
-    admin.batch_execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"")).unwrap();
+    admin
+        .batch_execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""))
+        .unwrap();
 }
 
 fn template_name(services: &[&'static ServiceMigrations]) -> String {
