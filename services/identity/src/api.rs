@@ -4,7 +4,7 @@
 //! Types that the GraphQL schema shows as they are derive its traits here, so a field is
 //! declared once.
 
-use async_graphql::{Enum, InputObject, SimpleObject};
+use async_graphql::{ComplexObject, Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +20,10 @@ pub enum TenantStatus {
 
 /// A library authority using the platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+#[graphql(complex)]
 pub struct Tenant {
     /// Opaque id.
-    #[graphql(name = "id")]
+    #[graphql(skip)]
     pub id: String,
     /// Short name used at sign-in and in addresses, e.g. `north-yorkshire`.
     pub slug: String,
@@ -88,10 +89,13 @@ pub enum AccountStatus {
 
 /// A person's account within one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+#[graphql(complex)]
 pub struct Account {
     /// Opaque id.
+    #[graphql(skip)]
     pub id: String,
     /// The tenant the account belongs to.
+    #[graphql(skip)]
     pub tenant_id: String,
     /// Email address as the person gave it.
     pub email: String,
@@ -105,6 +109,40 @@ pub struct Account {
     pub email_verified: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Tenant {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.id.clone())
+    }
+}
+
+#[ComplexObject]
+impl Account {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.id.clone())
+    }
+
+    /// The tenant the account belongs to.
+    async fn tenant_id(&self) -> ID {
+        ID(self.tenant_id.clone())
+    }
+}
+
+#[ComplexObject]
+impl OutgoingMail {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ID(self.id.clone())
+    }
+
+    /// The tenant it concerns, if any.
+    async fn tenant_id(&self) -> Option<ID> {
+        self.tenant_id.clone().map(ID)
+    }
 }
 
 /// A signed-in session: a short-lived access token and the refresh token that renews it.
@@ -316,10 +354,13 @@ pub struct ListMail {
 
 /// An outgoing mail as operators see it (never its secret contents).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+#[graphql(complex)]
 pub struct OutgoingMail {
     /// Opaque id.
+    #[graphql(skip)]
     pub id: String,
     /// The tenant it concerns, if any.
+    #[graphql(skip)]
     pub tenant_id: Option<String>,
     /// The address.
     pub recipient: String,
