@@ -297,7 +297,9 @@ pub(crate) fn claim_next(
             mail_outbox::table
                 .filter(mail_outbox::id.eq(&candidate.id))
                 .filter(mail_outbox::status.eq(OutboxStatus::Pending.as_str()))
-                ,
+                .filter(mail_outbox::attempts.eq(candidate.attempts))
+                .filter(mail_outbox::next_attempt_at.le(due_by))
+                .filter(mail_outbox::locked_until.is_null().or(mail_outbox::locked_until.lt(now))),
         )
         .set(mail_outbox::locked_until.eq(Some(lease_until)))
         .execute(connection)?;

@@ -153,3 +153,61 @@ fn lowercase_first(text: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp_config(security: SmtpSecurity) -> MailConfig {
+        MailConfig {
+            transport: TransportKind::Smtp,
+            smtp: SmtpConfig {
+                host: "mail.library.example".to_string(),
+                port: 2525,
+                security,
+                username: "library".to_string(),
+                password: "s3cret".to_string(),
+                ..SmtpConfig::default()
+            },
+            ..MailConfig::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn every_smtp_security_mode_builds_a_transport_without_connecting() {
+        for security in [SmtpSecurity::Starttls, SmtpSecurity::Tls, SmtpSecurity::None] {
+            let transport =
+                MailTransport::from_config(&smtp_config(security), Path::new("unused")).unwrap();
+            assert_eq!(transport.describe(), "smtp relay mail.library.example:2525");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_smtp_transport_without_a_host_is_refused() {
+        let mut config = smtp_config(SmtpSecurity::Starttls);
+        config.smtp.host = " ".to_string();
+        let error = MailTransport::from_config(&config, Path::new("unused")).unwrap_err();
+        assert_eq!(error.to_string(), "mail configuration is invalid: smtp.host is empty");
+    }
+
+    #[test]
+    fn an_smtp_transport_built_outside_the_runtime_is_an_error_not_a_panic() {
+        let error = MailTransport::smtp(&smtp_config(SmtpSecurity::None).smtp).unwrap_err();
+        assert!(matches!(error, MailError::Config(_)), "{error}");
+    }
+
+    #[test]
+    fn the_file_transport_uses_the_default_directory_unless_one_is_configured() {
+        let root = tempfile::tempdir().unwrap();
+        let default_dir = root.path().join("data").join("mail");
+        let transport = MailTransport::from_config(&MailConfig::default(), &default_dir).unwrap();
+        assert_eq!(transport.describe(), format!("files in {}", default_dir.display()));
+        assert!(default_dir.is_dir());
+
+        let outgoing = root.path().join("outgoing");
+        let configured = MailConfig { dir: outgoing.clone(), ..MailConfig::default() };
+        let transport = MailTransport::from_config(&configured, &default_dir).unwrap();
+        assert_eq!(transport.describe(), format!("files in {}", outgoing.display()));
+        assert!(outgoing.is_dir());
+    }
+}

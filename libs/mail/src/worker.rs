@@ -44,12 +44,16 @@ impl DeliveryRound {
 /// Wakes a running worker so it looks for due messages now instead of at its next poll.
 ///
 /// Cloning is cheap; every clone wakes the same worker.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MailWaker {
     notify: Arc<Notify>,
 }
 
 impl MailWaker {
+    fn new() -> MailWaker {
+        MailWaker { notify: Arc::new(Notify::new()) }
+    }
+
     /// Asks the worker to start a pass now; call it after committing a transaction that
     /// queued mail. Wakes made while a pass runs start one more pass after it.
     pub fn wake(&self) {
@@ -99,7 +103,7 @@ impl MailWorker {
                 describe_address_error(&error)
             ))
         })?;
-        Ok(MailWorker { database, renderer, transport, config, from, waker: MailWaker::default() })
+        Ok(MailWorker { database, renderer, transport, config, from, waker: MailWaker::new() })
     }
 
     /// Returns a waker for this worker, to hand to the code that queues mail.
@@ -123,7 +127,8 @@ impl MailWorker {
     /// once when the returned waker is woken.
     ///
     /// When `shutdown` turns true (or its sender is dropped) the worker finishes the
-    /// message in hand and the task ends; await the handle to know it has.
+    /// message in hand and the task ends; await the handle to know it has. Panics when
+    /// called outside a tokio runtime.
     pub fn spawn(self, shutdown: watch::Receiver<bool>) -> (JoinHandle<()>, MailWaker) {
         let waker = self.waker();
         let handle = tokio::spawn(self.run(shutdown));

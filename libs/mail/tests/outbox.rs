@@ -1,5 +1,6 @@
 //! The outbox end to end: mail queued in a service's transaction, sent by the worker
 //! through a real SMTP server process (aiosmtpd) or into files, on SQLite and PostgreSQL.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly at the first thing that goes wrong")]
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,10 +14,7 @@ use athenaeum_mail::{
     MailConfig, MailError, MailRenderer, MailTransport, MailWorker, OutboxEntry, OutboxStatus,
     OutgoingMail, RenderError, RenderedMail, SmtpConfig, SmtpSecurity, TransportKind,
 };
-#[path = "../../testkit/src/smtp.rs"]
-mod smtp;
-use athenaeum_testkit::TestDatabase;
-use smtp::SmtpServer;
+use athenaeum_testkit::{SmtpServer, TestDatabase};
 use diesel::prelude::*;
 use serde_json::json;
 
