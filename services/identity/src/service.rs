@@ -523,7 +523,10 @@ impl IdentityService {
                     // A rotated token came back: someone holds a copy. End the family.
                     store::revoke_family(connection, &scope, &token.family_id, at)?;
                     tracing::warn!(family = %token.family_id, "refresh token replayed; session family revoked");
-                    return Ok(None);
+                    // Ok, so the revocation commits; the caller is refused after it.
+                    return Ok(Err(ApiError::unauthenticated(
+                        "this refresh token was already used, so every session started from it has been signed out for safety; sign in again",
+                    )));
                 }
                 if token.expires_at <= at {
                     return Err(ApiError::unauthenticated("this session has expired; sign in again").into());
@@ -532,21 +535,16 @@ impl IdentityService {
                 let tenant = store::find_tenant(connection, scope.tenant_id())?.ok_or_else(invalid)?;
                 if account.status != "active" || tenant.status != "active" {
                     store::revoke_family(connection, &scope, &token.family_id, at)?;
-                    return Err(ApiError::forbidden("this account can no longer sign in; contact your library").into());
+                    return Ok(Err(ApiError::forbidden("this account can no longer sign in; contact your library")));
                 }
                 let secret = Self::new_secret(&tenant.id)?;
                 let row = rules.new_refresh_row(&account, &token.family_id, &secret, at);
                 let expires_at = row.expires_at;
                 store::insert_refresh_token(connection, &scope, row)?;
-                Ok(Some((account, tenant, secret, expires_at)))
+                Ok(Ok((account, tenant, secret, expires_at)))
             })
             .await?;
-        let Some((account, tenant, secret, expires_at)) = renewal else {
-            return Err(ApiError::unauthenticated(
-                "this refresh token was already used, so every session started from it has been signed out for safety; sign in again",
-            )
-            .into());
-        };
+        let (account, tenant, secret, expires_at) = renewal?;
         self.session(&account, &tenant, &secret, expires_at)
     }
 
@@ -615,13 +613,30 @@ impl IdentityService {
                 {
                     return Err(ApiError::validation("token", LINK_REFUSED).into());
                 }
+                // Accepting signs in, so it is refused where signing in is; returning the
+                // error rolls back the use of the link, which works again once allowed.
+                let tenant = store::find_tenant(connection, scope.tenant_id())?
+                    .ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
+                if tenant.status != "active" {
+                    return Err(ApiError::forbidden(format!(
+                        "{} is not in service at the moment",
+                        tenant.name
+                    ))
+                    .into());
+                }
+                let current = store::find_account(connection, &scope, &account.id)?
+                    .ok_or_else(|| account_not_found(&account.id))?;
+                if current.status == "disabled" {
+                    return Err(ApiError::forbidden(
+                        "this account is disabled; contact your library",
+                    )
+                    .into());
+                }
                 store::update_password(connection, &scope, &account.id, &password_hash, at)?;
                 store::update_account_status(connection, &scope, &account.id, "active", at)?;
                 store::mark_email_verified(connection, &scope, &account.id, at)?;
                 let account = store::find_account(connection, &scope, &account.id)?
                     .ok_or_else(|| account_not_found(&account.id))?;
-                let tenant = store::find_tenant(connection, scope.tenant_id())?
-                    .ok_or_else(|| tenant_not_found(scope.tenant_id()))?;
                 let (secret, expires_at) =
                     rules.start_session_in(connection, &scope, &account, at)?;
                 Ok((account, tenant, secret, expires_at))
@@ -725,6 +740,8 @@ impl IdentityService {
                 store::update_password(connection, &scope, &account.id, &password_hash, at)?;
                 if account.status == "invited" {
                     store::update_account_status(connection, &scope, &account.id, "active", at)?;
+                    // The password is chosen: the invitation has served its purpose.
+                    store::retire_one_time_tokens(connection, &scope, &account.id, INVITATION, at)?;
                 }
                 // Receiving the link proves the address.
                 store::mark_email_verified(connection, &scope, &account.id, at)?;

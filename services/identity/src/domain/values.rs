@@ -64,7 +64,7 @@ impl EmailAddress {
         if original.len() > 254 || original.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
-        let (local, domain) = original.rsplit_once('@').ok_or_else(invalid)?;
+        let (local, domain) = original.split_once('@').ok_or_else(invalid)?;
         let domain_ok = !domain.is_empty()
             && !domain.starts_with('.')
             && !domain.ends_with('.')
@@ -73,6 +73,8 @@ impl EmailAddress {
         if local.is_empty() || local.len() > 64 || !domain_ok {
             return Err(invalid());
         }
+        // Refused here, against the field it came in, rather than later by the outbox.
+        athenaeum_mail::check_recipient(original).map_err(|_| invalid())?;
         Ok(EmailAddress { original: original.to_string(), normalized: original.to_lowercase() })
     }
 
