@@ -292,35 +292,38 @@ async fn execute(
         client_address: client_address(request, state.trust_forwarded_for),
         request_id: request_id(request),
     };
-    let response = state.schema.execute(graphql_request.data(call).data(caller)).await;
+    let mut response = state.schema.execute(graphql_request.data(call).data(caller)).await;
     // A request that never reached execution (unparsable, invalid, over a limit) has no
     // data and only errors without a path.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
+    label_errors(&mut response.errors, request_error);
     if request_error {
-        let errors: Vec<serde_json::Value> = response
-            .errors
-            .iter()
-            .map(|error| {
-                let mut value = serde_json::to_value(error)
-                    .unwrap_or_else(|_| json!({ "message": error.message }));
-                if value.get("extensions").is_none() {
-                    value["extensions"] = json!({ "code": "VALIDATION" });
-                }
-                value
-            })
-            .collect();
-        let status = if media == MediaType::GraphqlResponseJson {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
-        return HttpResponse::build(status)
-            .content_type(media.name())
-            .json(json!({ "errors": errors }));
+        let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return HttpResponse::build(status).content_type(media.name()).json(json!({ "errors": response.errors }));
     }
     HttpResponse::Ok().content_type(media.name()).json(&response)
+}
+
+/// Gives every error a `code` extension: services set theirs; errors the GraphQL layer
+/// raises itself are `VALIDATION` (bad document or variables), `TOO_LARGE` (over the
+/// depth or complexity limit) or, during execution, `INTERNAL`.
+fn label_errors(errors: &mut [async_graphql::ServerError], request_error: bool) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_some() {
+            continue;
+        }
+        let code = if error.message.contains("nested too deep") || error.message.contains("too complex") {
+            ErrorCode::TooLarge
+        } else if request_error {
+            ErrorCode::Validation
+        } else {
+            ErrorCode::Internal
+        };
+        extensions.set("code", code.as_str());
+    }
 }
 
 fn subscribe(request: &HttpRequest, payload: web::Payload, state: &GatewayState) -> HttpResponse {
