@@ -168,6 +168,7 @@ both_backends! {
 
         assert_eq!(within.status, 200, "{}", within.text);
         assert_eq!(over.status, 413, "{}", over.text);
+        assert_eq!(error_code(&over.json()), Some("TOO_LARGE"), "{}", over.text);
     }
 
     async fn a_query_nested_deeper_than_the_configured_limit_is_refused(backend) {

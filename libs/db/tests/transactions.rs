@@ -149,7 +149,9 @@ fn sqlite_connections_are_tuned_for_durability() {
             .database
             .read(|connection| {
                 let mut read = |pragma: &str| -> Result<String, Failure> {
-                    Ok(diesel::sql_query(format!("SELECT CAST(({pragma}) AS TEXT) AS value")).get_result::<Setting>(connection)?.value)
+                    Ok(diesel::sql_query(format!("SELECT CAST(({pragma}) AS TEXT) AS value"))
+                        .get_result::<Setting>(connection)?
+                        .value)
                 };
                 Ok::<_, Failure>((
                     read("SELECT journal_mode FROM pragma_journal_mode")?,
@@ -160,6 +162,9 @@ fn sqlite_connections_are_tuned_for_durability() {
             })
             .await
             .unwrap();
-        assert_eq!(settings, ("wal".to_string(), "2".to_string(), "1".to_string(), "5000".to_string()));
+        assert_eq!(
+            settings,
+            ("wal".to_string(), "2".to_string(), "1".to_string(), "5000".to_string())
+        );
     });
 }

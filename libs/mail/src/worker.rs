@@ -305,15 +305,22 @@ impl MailWorker {
 
     /// How long one attempt (render and send) may take.
     fn send_deadline(&self) -> Duration {
-        // lettre's timeout applies to each step of the SMTP conversation; a few steps fit.
-        Duration::from_secs(self.config.smtp.timeout_seconds.clamp(1, 3_600) * 4)
+        match self.transport {
+            // Writing one small file.
+            MailTransport::File { .. } => Duration::from_secs(10),
+            // lettre's timeout applies to each step of the SMTP conversation; a few fit.
+            MailTransport::Smtp { .. } => {
+                Duration::from_secs(self.config.smtp.timeout_seconds.clamp(1, 3_600) * 4)
+            }
+        }
     }
 
-    /// How long a claim holds a message: longer than any attempt, so no other worker
-    /// takes it while it is in hand.
+    /// How long a claim holds a message: longer than any attempt (which is cut off at
+    /// the send deadline), so no other worker takes it while it is in hand, and short, so
+    /// a message held by a process that died is retried soon after a restart.
     fn lease(&self) -> TimeDelta {
         let seconds = i64::try_from(self.send_deadline().as_secs()).unwrap_or(i64::MAX / 2);
-        TimeDelta::seconds(seconds + 120)
+        TimeDelta::seconds(seconds + 15)
     }
 }
 

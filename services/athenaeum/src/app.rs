@@ -112,6 +112,15 @@ impl Application {
         } else {
             ServiceName::ALL.into_iter().filter(|name| services.contains(name)).collect()
         };
+        if enabled.contains(&ServiceName::Identity)
+            && !enabled.contains(&ServiceName::Gateway)
+            && config.server.public_url.is_empty()
+        {
+            bail!(
+                "identity runs here without the gateway, so the links it emails must point elsewhere: \
+                 set server.public_url (ATHENAEUM__SERVER__PUBLIC_URL) to the address people use to reach the gateway"
+            );
+        }
         std::fs::create_dir_all(&config.data.dir)
             .with_context(|| format!("creating the data folder {}", config.data.dir.display()))?;
         let listener = TcpListener::bind(&config.server.listen)

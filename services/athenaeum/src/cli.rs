@@ -216,8 +216,7 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 
 async fn create_tenant(config: &Config, args: TenantCreateArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data.dir)?;
-    let (identity, worker) =
-        app::identity_service(config, &config.public_url(listen_port(config))).await?;
+    let (identity, worker) = app::identity_service(config, &public_url(config)?).await?;
     let call = identity.command_line_call().map_err(|error| anyhow::anyhow!(error.message))?;
     let onboarded = identity
         .onboard_tenant(
@@ -259,8 +258,7 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
     } else {
         None
     };
-    let (identity, worker) =
-        app::identity_service(config, &config.public_url(listen_port(config))).await?;
+    let (identity, worker) = app::identity_service(config, &public_url(config)?).await?;
     let call = identity.command_line_call().map_err(|error| anyhow::anyhow!(error.message))?;
     let tenant =
         identity.find_tenant_by_slug(&args.tenant).await.map_err(api_failure)?.with_context(
@@ -302,8 +300,20 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
     report_mail(worker).await
 }
 
-fn listen_port(config: &Config) -> u16 {
-    config.server.listen.rsplit_once(':').and_then(|(_, port)| port.parse().ok()).unwrap_or(8080)
+/// The public address emailed links point at, for commands that run without a server.
+fn public_url(config: &Config) -> anyhow::Result<String> {
+    let port = config
+        .server
+        .listen
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse().ok())
+        .unwrap_or(8080);
+    if port == 0 && config.server.public_url.is_empty() {
+        bail!(
+            "server.listen has port 0, so emailed links would have no address: set server.public_url (ATHENAEUM__SERVER__PUBLIC_URL)"
+        );
+    }
+    Ok(config.public_url(port))
 }
 
 fn api_failure(error: athenaeum_kernel::ApiError) -> anyhow::Error {

@@ -227,7 +227,9 @@ fn set_path(root: &mut toml::Value, keys: &[String], value: toml::Value) -> anyh
 fn parse_scalar(text: &str) -> toml::Value {
     let parsed = toml::from_str::<toml::Value>(&format!("v = {text}")).ok();
     match parsed.as_ref().and_then(|document| document.get("v")) {
-        Some(value) if !matches!(value, toml::Value::Table(_) | toml::Value::Datetime(_)) => value.clone(),
+        Some(value) if !matches!(value, toml::Value::Table(_) | toml::Value::Datetime(_)) => {
+            value.clone()
+        }
         _ => toml::Value::String(text.to_string()),
     }
 }

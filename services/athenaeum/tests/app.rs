@@ -24,7 +24,10 @@ impl TestApp {
         let mut environment = BTreeMap::new();
         environment.insert("ATHENAEUM__SERVER__LISTEN".to_string(), "127.0.0.1:0".to_string());
         environment.insert("ATHENAEUM__SERVER__WORKERS".to_string(), "1".to_string());
-        environment.insert("ATHENAEUM__DATA__DIR".to_string(), databases.data_path().display().to_string());
+        environment.insert(
+            "ATHENAEUM__DATA__DIR".to_string(),
+            databases.data_path().display().to_string(),
+        );
         environment.insert("ATHENAEUM__DATABASE__URL".to_string(), databases.config.url.clone());
         environment.insert("ATHENAEUM__MAIL__POLL_INTERVAL_MS".to_string(), "50".to_string());
         let config = Config::load(None, &environment).unwrap();
@@ -46,7 +49,10 @@ impl TestApp {
     }
 
     async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request = self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -55,7 +61,8 @@ impl TestApp {
 
     /// Creates an operator through the command-line path and signs in.
     async fn operator_token(&self) -> String {
-        let (identity, _worker) = athenaeum::app::identity_service(&self.config, &self.base).await.unwrap();
+        let (identity, _worker) =
+            athenaeum::app::identity_service(&self.config, &self.base).await.unwrap();
         let call = identity.command_line_call().unwrap();
         use athenaeum_identity::IdentityApi;
         identity
@@ -89,7 +96,10 @@ impl TestApp {
             for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
                 let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
                 let unfolded = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                if let Some(start) = unfolded.find("http://").filter(|_| unfolded.contains(&format!("To: {recipient}"))) {
+                if let Some(start) = unfolded
+                    .find("http://")
+                    .filter(|_| unfolded.contains(&format!("To: {recipient}")))
+                {
                     return unfolded[start..].split_whitespace().next().unwrap().to_string();
                 }
             }

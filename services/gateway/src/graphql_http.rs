@@ -168,10 +168,23 @@ fn authenticate(
 
 async fn graphql_post(
     request: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
     let Some(media) = negotiate(&request) else { return not_acceptable() };
+    let limit = state.limits.body_bytes;
+    let body = match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(error)) => {
+            let problem = format!("the request body could not be read: {error}");
+            return refuse(StatusCode::BAD_REQUEST, media, &ApiError::validation("body", problem));
+        }
+        Err(_) => {
+            let problem = format!("the request body is larger than the limit of {limit} bytes");
+            let error = ApiError::new(ErrorCode::TooLarge, problem);
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, media, &error);
+        }
+    };
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -300,8 +313,14 @@ async fn execute(
         && response.errors.iter().all(|error| error.path.is_empty());
     label_errors(&mut response.errors, request_error);
     if request_error {
-        let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        return HttpResponse::build(status).content_type(media.name()).json(json!({ "errors": response.errors }));
+        let status = if media == MediaType::GraphqlResponseJson {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return HttpResponse::build(status)
+            .content_type(media.name())
+            .json(json!({ "errors": response.errors }));
     }
     HttpResponse::Ok().content_type(media.name()).json(&response)
 }
@@ -315,13 +334,14 @@ fn label_errors(errors: &mut [async_graphql::ServerError], request_error: bool) 
         if extensions.get("code").is_some() {
             continue;
         }
-        let code = if error.message.contains("nested too deep") || error.message.contains("too complex") {
-            ErrorCode::TooLarge
-        } else if request_error {
-            ErrorCode::Validation
-        } else {
-            ErrorCode::Internal
-        };
+        let code =
+            if error.message.contains("nested too deep") || error.message.contains("too complex") {
+                ErrorCode::TooLarge
+            } else if request_error {
+                ErrorCode::Validation
+            } else {
+                ErrorCode::Internal
+            };
         extensions.set("code", code.as_str());
     }
 }
