@@ -131,17 +131,76 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
     form.get(name).map_or("", String::as_str)
 }
 
+/// A page where an emailed link's holder chooses a password.
+struct PasswordPage {
+    path: &'static str,
+    title: &'static str,
+    hint: &'static str,
+    /// Takes `$token` and `$password`.
+    mutation: &'static str,
+    /// The page shown once the mutation succeeded, from its data.
+    done: fn(&Value) -> HttpResponse,
+}
+
+const ACCEPT_INVITATION: PasswordPage = PasswordPage {
+    path: "/accept-invitation",
+    title: "Choose your password",
+    hint: "You have been invited to Athenaeum. Choose a password to start.",
+    mutation: "mutation($token: String!, $password: String!) { acceptInvitation(token: $token, password: $password) { account { displayName } tenant { name slug } } }",
+    done: |data| {
+        let session = &data["acceptInvitation"];
+        let text = |value: &Value| escape(value.as_str().unwrap_or(""));
+        layout(
+            "Welcome",
+            &format!(
+                r#"<div class="done" role="status"><p>Thank you, {}. Your password is saved and your account at {} is ready.</p></div><p>Sign in with the library code <strong>{}</strong>, your email address and your new password.</p>"#,
+                text(&session["account"]["displayName"]),
+                text(&session["tenant"]["name"]),
+                text(&session["tenant"]["slug"]),
+            ),
+        )
+    },
+};
+
+const RESET_PASSWORD: PasswordPage = PasswordPage {
+    path: "/reset-password",
+    title: "Reset your password",
+    hint: "Choose a new password. You will be signed out everywhere.",
+    mutation: "mutation($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }",
+    done: |_| {
+        layout(
+            "Password changed",
+            r#"<div class="done" role="status"><p>Your password is changed. Sign in with the new one.</p></div>"#,
+        )
+    },
+};
+
+impl PasswordPage {
+    fn form(&self, token: &str, error: Option<&str>) -> HttpResponse {
+        layout(self.title, &password_form(self.path, token, self.hint, error))
+    }
+
+    async fn submit(
+        &self,
+        request: &HttpRequest,
+        form: &HashMap<String, String>,
+        state: &GatewayState,
+    ) -> HttpResponse {
+        let (token, password) = (field(form, "token"), field(form, "password"));
+        if password != field(form, "confirm") {
+            return self.form(token, Some("the two passwords are not the same; type them again"));
+        }
+        match run(state, request, self.mutation, json!({ "token": token, "password": password }))
+            .await
+        {
+            Ok(data) => (self.done)(&data),
+            Err(message) => self.form(token, Some(&message)),
+        }
+    }
+}
+
 async fn accept_invitation_form(query: Query) -> HttpResponse {
-    let token = query.get("token").map_or("", String::as_str);
-    layout(
-        "Choose your password",
-        &password_form(
-            "/accept-invitation",
-            token,
-            "You have been invited to Athenaeum. Choose a password to start.",
-            None,
-        ),
-    )
+    ACCEPT_INVITATION.form(query.get("token").map_or("", String::as_str), None)
 }
 
 async fn accept_invitation(
@@ -149,58 +208,11 @@ async fn accept_invitation(
     form: Form,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
-    let (token, password) = (field(&form, "token"), field(&form, "password"));
-    if password != field(&form, "confirm") {
-        return layout(
-            "Choose your password",
-            &password_form(
-                "/accept-invitation",
-                token,
-                "Choose a password to start.",
-                Some("the two passwords are not the same; type them again"),
-            ),
-        );
-    }
-    let document = "mutation($token: String!, $password: String!) { acceptInvitation(token: $token, password: $password) { account { displayName } tenant { name slug } } }";
-    match run(&state, &request, document, json!({ "token": token, "password": password })).await {
-        Ok(data) => {
-            let session = &data["acceptInvitation"];
-            let name = session["account"]["displayName"].as_str().unwrap_or("");
-            let library = session["tenant"]["name"].as_str().unwrap_or("");
-            let slug = session["tenant"]["slug"].as_str().unwrap_or("");
-            layout(
-                "Welcome",
-                &format!(
-                    r#"<div class="done" role="status"><p>Thank you, {}. Your password is saved and your account at {} is ready.</p></div><p>Sign in with the library code <strong>{}</strong>, your email address and your new password.</p>"#,
-                    escape(name),
-                    escape(library),
-                    escape(slug)
-                ),
-            )
-        }
-        Err(message) => layout(
-            "Choose your password",
-            &password_form(
-                "/accept-invitation",
-                token,
-                "Choose a password to start.",
-                Some(&message),
-            ),
-        ),
-    }
+    ACCEPT_INVITATION.submit(&request, &form, &state).await
 }
 
 async fn reset_password_form(query: Query) -> HttpResponse {
-    let token = query.get("token").map_or("", String::as_str);
-    layout(
-        "Reset your password",
-        &password_form(
-            "/reset-password",
-            token,
-            "Choose a new password. You will be signed out everywhere.",
-            None,
-        ),
-    )
+    RESET_PASSWORD.form(query.get("token").map_or("", String::as_str), None)
 }
 
 async fn reset_password(
@@ -208,29 +220,7 @@ async fn reset_password(
     form: Form,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
-    let (token, password) = (field(&form, "token"), field(&form, "password"));
-    if password != field(&form, "confirm") {
-        return layout(
-            "Reset your password",
-            &password_form(
-                "/reset-password",
-                token,
-                "Choose a new password.",
-                Some("the two passwords are not the same; type them again"),
-            ),
-        );
-    }
-    let document = "mutation($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }";
-    match run(&state, &request, document, json!({ "token": token, "password": password })).await {
-        Ok(_) => layout(
-            "Password changed",
-            r#"<div class="done" role="status"><p>Your password is changed. Sign in with the new one.</p></div>"#,
-        ),
-        Err(message) => layout(
-            "Reset your password",
-            &password_form("/reset-password", token, "Choose a new password.", Some(&message)),
-        ),
-    }
+    RESET_PASSWORD.submit(&request, &form, &state).await
 }
 
 async fn verify_email_form(query: Query) -> HttpResponse {

@@ -179,6 +179,13 @@ pub fn list_accounts(
     Ok(query.limit(limit).load(connection)?)
 }
 
+/// The account with this id in the scope's tenant, as a target for updates.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn account_by_id<'a>(scope: &'a TenantScope, id: &'a str) -> _ {
+    let tenant_id: &'a str = scope.tenant_id();
+    accounts::table.filter(accounts::tenant_id.eq(tenant_id)).filter(accounts::id.eq(id))
+}
+
 /// Replaces an account's roles; returns the rows changed.
 pub fn update_account_roles(
     connection: &mut DbConnection,
@@ -187,13 +194,9 @@ pub fn update_account_roles(
     roles: &str,
     now: Timestamp,
 ) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        accounts::table
-            .filter(accounts::tenant_id.eq(scope.tenant_id()))
-            .filter(accounts::id.eq(id)),
-    )
-    .set((accounts::roles.eq(roles), accounts::updated_at.eq(now)))
-    .execute(connection)?)
+    Ok(diesel::update(account_by_id(scope, id))
+        .set((accounts::roles.eq(roles), accounts::updated_at.eq(now)))
+        .execute(connection)?)
 }
 
 /// Sets an account's status; returns the rows changed.
@@ -204,13 +207,9 @@ pub fn update_account_status(
     status: &str,
     now: Timestamp,
 ) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        accounts::table
-            .filter(accounts::tenant_id.eq(scope.tenant_id()))
-            .filter(accounts::id.eq(id)),
-    )
-    .set((accounts::status.eq(status), accounts::updated_at.eq(now)))
-    .execute(connection)?)
+    Ok(diesel::update(account_by_id(scope, id))
+        .set((accounts::status.eq(status), accounts::updated_at.eq(now)))
+        .execute(connection)?)
 }
 
 /// Stores a new password hash.
@@ -221,13 +220,9 @@ pub fn update_password(
     password_hash: &str,
     now: Timestamp,
 ) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        accounts::table
-            .filter(accounts::tenant_id.eq(scope.tenant_id()))
-            .filter(accounts::id.eq(id)),
-    )
-    .set((accounts::password_hash.eq(password_hash), accounts::updated_at.eq(now)))
-    .execute(connection)?)
+    Ok(diesel::update(account_by_id(scope, id))
+        .set((accounts::password_hash.eq(password_hash), accounts::updated_at.eq(now)))
+        .execute(connection)?)
 }
 
 /// Records that the account's email address is confirmed.
@@ -237,14 +232,9 @@ pub fn mark_email_verified(
     id: &str,
     now: Timestamp,
 ) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        accounts::table
-            .filter(accounts::tenant_id.eq(scope.tenant_id()))
-            .filter(accounts::id.eq(id))
-            .filter(accounts::email_verified_at.is_null()),
-    )
-    .set((accounts::email_verified_at.eq(Some(now)), accounts::updated_at.eq(now)))
-    .execute(connection)?)
+    Ok(diesel::update(account_by_id(scope, id).filter(accounts::email_verified_at.is_null()))
+        .set((accounts::email_verified_at.eq(Some(now)), accounts::updated_at.eq(now)))
+        .execute(connection)?)
 }
 
 // ---- refresh tokens ---------------------------------------------------------------

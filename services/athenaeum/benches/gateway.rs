@@ -1,0 +1,696 @@
+//! The foundation's benchmark: the gateway and identity, measured over real HTTP.
+//!
+//! For each backend (SQLite always; PostgreSQL when `ATHENAEUM_TEST_POSTGRES_URL` names a
+//! server) it starts the whole application in process on port 0, sets up a platform
+//! operator and a library with an administrator and a patron, then drives five workloads
+//! at 1 and at 16 concurrent clients over loopback, each client on its own keep-alive
+//! connection. It prints throughput and latency percentiles beside a `GET /healthz`
+//! baseline measured in the same run, so the figures read against what this machine does
+//! at that moment rather than against numbers from another day.
+//!
+//! A benchmark, not a test: it never judges the figures, and fails only when the
+//! application cannot be set up. Run it with
+//! `cargo bench -p athenaeum --bench gateway [-- --quick | --seconds N]`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    reason = "a benchmark program: it reports on standard output and stops loudly when the \
+              application cannot be set up"
+)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use athenaeum::{Application, Config};
+use athenaeum_identity::IdentityApi;
+use athenaeum_identity::api::{AccountRole, CreateAccount};
+use athenaeum_testkit::{Backend, TestDatabases, prepare_databases};
+use athenaeum_transport::Call;
+use serde_json::{Value, json};
+
+/// Names the PostgreSQL server's maintenance database, as for the tests.
+const POSTGRES_URL_VARIABLE: &str = "ATHENAEUM_TEST_POSTGRES_URL";
+const USAGE: &str = "usage: cargo bench -p athenaeum --bench gateway [-- --quick | --seconds N]";
+/// Measured seconds per workload by default, and with `--quick`.
+const DEFAULT_SECONDS: f64 = 5.0;
+const QUICK_SECONDS: f64 = 1.0;
+/// Concurrent clients of each run.
+const CLIENT_COUNTS: [usize; 2] = [1, 16];
+
+const TENANT_SLUG: &str = "northshire";
+const OPERATOR_EMAIL: &str = "operator@platform.example";
+const ADMIN_EMAIL: &str = "admin@northshire.example";
+const PATRON_EMAIL: &str = "patron@northshire.example";
+const PASSWORD: &str = "a long benchmark passphrase";
+
+const VERSION_QUERY: &str = "{ version }";
+const ME_QUERY: &str = "{ me { account { email } tenant { name } } }";
+const REFRESH_MUTATION: &str = "mutation($refreshToken: String!) { \
+     refreshSession(refreshToken: $refreshToken) { accessToken refreshToken } }";
+const SIGN_IN_MUTATION: &str =
+    "mutation($input: SignIn!) { signIn(input: $input) { accessToken refreshToken } }";
+
+/// How long each workload runs, from the command line.
+#[derive(Debug, Clone, Copy)]
+struct Options {
+    /// Measured time of every workload but sign-in.
+    seconds: f64,
+}
+
+impl Options {
+    fn parse(mut arguments: impl Iterator<Item = String>) -> Result<Options, String> {
+        let mut seconds = DEFAULT_SECONDS;
+        while let Some(argument) = arguments.next() {
+            match argument.as_str() {
+                "--quick" => seconds = QUICK_SECONDS,
+                "--seconds" => {
+                    let value = arguments.next().ok_or(format!("--seconds needs a number; {USAGE}"))?;
+                    seconds = value
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|number| number.is_finite() && *number > 0.0)
+                        .ok_or(format!("--seconds {value:?} is not a positive number; {USAGE}"))?;
+                }
+                // `cargo bench` hands every benchmark program `--bench`.
+                "--bench" => {}
+                other => return Err(format!("unknown argument {other:?}; {USAGE}")),
+            }
+        }
+        Ok(Options { seconds })
+    }
+
+    /// Returns how long `workload` is measured: sign-in runs shorter, as each request
+    /// spends tens of milliseconds hashing on purpose.
+    fn measured(self, workload: Workload) -> Duration {
+        let seconds = if workload == Workload::SignIn {
+            (self.seconds * 0.6).max(1.0).min(self.seconds)
+        } else {
+            self.seconds
+        };
+        Duration::from_secs_f64(seconds)
+    }
+
+    /// Returns the unrecorded warm-up before each measurement: connections open, caches
+    /// and pools fill.
+    fn warm_up(self) -> Duration {
+        Duration::from_secs_f64((self.seconds / 5.0).clamp(0.2, 1.0))
+    }
+}
+
+/// What the clients ask, one request at a time each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workload {
+    /// `GET /healthz`: the HTTP stack and middleware alone, the baseline.
+    Health,
+    /// `{ version }`: GraphQL parsing, validation and execution; no token, no database.
+    Version,
+    /// `{ me { … } }` with the patron's token: verification and two database reads.
+    Me,
+    /// `refreshSession`: a write transaction rotating a refresh token; each client
+    /// follows its own session chain.
+    RefreshSession,
+    /// `signIn`: dominated by argon2id at its default cost.
+    SignIn,
+}
+
+impl Workload {
+    const ALL: [Workload; 5] = [
+        Workload::Health,
+        Workload::Version,
+        Workload::Me,
+        Workload::RefreshSession,
+        Workload::SignIn,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Workload::Health => "GET /healthz (baseline)",
+            Workload::Version => "graphql { version }",
+            Workload::Me => "graphql { me } + bearer",
+            Workload::RefreshSession => "graphql refreshSession",
+            Workload::SignIn => "graphql signIn",
+        }
+    }
+}
+
+/// What the clients need to know about the world set up for them.
+#[derive(Debug)]
+struct Target {
+    base: String,
+    patron_access_token: String,
+}
+
+/// The application running in this process, and the databases it owns.
+struct RunningApp {
+    base: String,
+    config: Config,
+    databases: TestDatabases,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(problem) => {
+            eprintln!("{problem}");
+            std::process::exit(2);
+        }
+    };
+    let postgres_url = std::env::var(POSTGRES_URL_VARIABLE).ok().filter(|url| !url.is_empty());
+    print_preamble(options, postgres_url.is_some());
+    benchmark_backend(Backend::Sqlite, options).await;
+    if postgres_url.is_some() {
+        benchmark_backend(Backend::Postgres, options).await;
+    }
+}
+
+fn print_preamble(options: Options, postgres: bool) {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!("Athenaeum foundation benchmark: gateway + identity over loopback HTTP");
+    println!(
+        "machine: {cores} cores (std::thread::available_parallelism), {} {}; the load \
+         generator shares them with the server",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    if cfg!(debug_assertions) {
+        println!("WARNING: a debug build; run it with `cargo bench` for figures that mean something");
+    }
+    println!(
+        "each workload: {:.1} s warm-up (not recorded), then {} s measured ({} s for signIn), \
+         at {} concurrent clients, each on its own keep-alive connection",
+        options.warm_up().as_secs_f64(),
+        options.seconds,
+        options.measured(Workload::SignIn).as_secs_f64(),
+        CLIENT_COUNTS.map(|count| count.to_string()).join(" and ")
+    );
+    println!(
+        "latency: nearest-rank percentiles of every successful request; req/s counts \
+         successful requests only"
+    );
+    if !postgres {
+        println!(
+            "PostgreSQL: not measured, {POSTGRES_URL_VARIABLE} is not set (point it at a \
+             server's maintenance database, as ./scripts/test does)"
+        );
+    }
+}
+
+/// Starts the application on `backend`, sets up the world, runs every workload and
+/// prints the table.
+async fn benchmark_backend(backend: Backend, options: Options) {
+    let app = start_application(backend).await;
+    println!();
+    println!("{}", describe_backend(&app).await);
+    let target = Arc::new(set_up_world(&app).await);
+    print_header();
+    let mut measurements = Vec::new();
+    for workload in Workload::ALL {
+        for clients in CLIENT_COUNTS {
+            let measurement = measure(workload, clients, &target, options).await;
+            print_row(&measurement);
+            measurements.push(measurement);
+        }
+    }
+    print_errors(&measurements);
+    print_overhead(&measurements);
+    let argon2 = &app.config.identity.argon2;
+    println!(
+        "signIn's cost is deliberate: argon2id at its default cost (m={} KiB, t={}, p={}) makes \
+         guessing passwords expensive; the per-address sign-in limit (30 a minute) is raised \
+         for this run so that it measures the work, not the limit",
+        argon2.memory_kib, argon2.iterations, argon2.parallelism
+    );
+    stop_application(app).await;
+}
+
+async fn start_application(backend: Backend) -> RunningApp {
+    let databases = prepare_databases(backend, &athenaeum::app::all_migrations()).await;
+    let environment: BTreeMap<String, String> = [
+        ("ATHENAEUM__SERVER__LISTEN", "127.0.0.1:0".to_string()),
+        ("ATHENAEUM__DATA__DIR", databases.data_path().display().to_string()),
+        ("ATHENAEUM__DATABASE__URL", databases.config.url.clone()),
+        ("ATHENAEUM__IDENTITY__ATTEMPTS_PER_ADDRESS", "1000000000".to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect();
+    let config = Config::load(None, &environment).expect("the benchmark's configuration loads");
+    let application =
+        Application::build(config.clone(), &[]).await.expect("the application starts");
+    let base = format!("http://127.0.0.1:{}", application.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(application.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    RunningApp { base, config, databases, stop, running }
+}
+
+async fn stop_application(app: RunningApp) {
+    let _ = app.stop.send(());
+    app.running.await.expect("the server task ends").expect("the server stops cleanly");
+    drop(app.databases);
+}
+
+/// Returns a line naming the backend and the settings its figures depend on.
+async fn describe_backend(app: &RunningApp) -> String {
+    let database = &app.config.database;
+    match database.backend() {
+        Backend::Sqlite => format!(
+            "SQLite (embedded default): WAL, synchronous={:?}, pool of {} connections, data in {}",
+            database.sqlite_synchronous,
+            database.pool_size,
+            app.config.data.dir.display()
+        ),
+        Backend::Postgres => {
+            let url = database.url.clone();
+            let settings = tokio::task::spawn_blocking(move || postgres_settings(&url))
+                .await
+                .expect("reading PostgreSQL's settings");
+            format!("PostgreSQL {settings}, pool of {} connections", database.pool_size)
+        }
+    }
+}
+
+/// Returns the server's version and durability settings, which decide what a commit costs.
+fn postgres_settings(url: &str) -> String {
+    use diesel::{Connection, RunQueryDsl};
+
+    #[derive(diesel::QueryableByName)]
+    struct Settings {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        settings: String,
+    }
+    let mut connection = diesel::PgConnection::establish(url).expect("PostgreSQL answers");
+    let found: Settings = diesel::sql_query(
+        "SELECT current_setting('server_version') || ': fsync=' || current_setting('fsync') \
+         || ', synchronous_commit=' || current_setting('synchronous_commit') AS settings",
+    )
+    .get_result(&mut connection)
+    .expect("PostgreSQL shows its settings");
+    found.settings
+}
+
+/// Sets up a platform operator and a library with an administrator and a patron, the way
+/// people would: the operator onboards the library over GraphQL, the administrator
+/// accepts the emailed invitation, and creates the patron with a password. Returns the
+/// patron's access token for the clients.
+async fn set_up_world(app: &RunningApp) -> Target {
+    let http = new_http_client();
+    let (identity, _worker) = athenaeum::app::identity_service(&app.config, &app.base)
+        .await
+        .expect("the command line's identity service opens");
+    let command_line = identity.command_line_call().expect("the command line gets a token");
+    identity
+        .create_account(
+            &command_line,
+            CreateAccount {
+                email: OPERATOR_EMAIL.into(),
+                display_name: "Olive Operator".into(),
+                roles: vec![AccountRole::Operator],
+                tenant_id: Some(athenaeum_identity::PLATFORM_TENANT_ID.into()),
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .expect("the operator is created");
+    let operator = sign_in(&http, &app.base, "platform", OPERATOR_EMAIL).await.expect("operator");
+    let onboarded = graphql(
+        &http,
+        &app.base,
+        "mutation($input: OnboardTenant!) { onboardTenant(input: $input) { tenant { id } } }",
+        json!({ "input": {
+            "slug": TENANT_SLUG, "name": "Northshire Libraries", "timeZone": "Europe/London",
+            "contactEmail": "libraries@northshire.example",
+            "adminEmail": ADMIN_EMAIL, "adminDisplayName": "Ada Administrator"
+        }}),
+        Some(&operator.access_token),
+    )
+    .await
+    .expect("the operator onboards the library");
+    assert!(onboarded["onboardTenant"]["tenant"]["id"].is_string(), "{onboarded}");
+
+    let invitation = invitation_token(&app.config.data.dir.join("mail"), ADMIN_EMAIL).await;
+    let accepted = graphql(
+        &http,
+        &app.base,
+        "mutation($token: String!, $password: String!) { \
+         acceptInvitation(token: $token, password: $password) { accessToken } }",
+        json!({ "token": invitation, "password": PASSWORD }),
+        None,
+    )
+    .await
+    .expect("the administrator accepts the invitation");
+    let admin_token = text_at(&accepted, &["acceptInvitation", "accessToken"]).expect("admin");
+
+    identity
+        .create_account(
+            &Call::anonymous().with_token(admin_token),
+            CreateAccount {
+                email: PATRON_EMAIL.into(),
+                display_name: "Pat Patron".into(),
+                roles: vec![AccountRole::Patron],
+                tenant_id: None,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .expect("the administrator creates the patron");
+    let patron = sign_in(&http, &app.base, TENANT_SLUG, PATRON_EMAIL).await.expect("patron");
+    Target { base: app.base.clone(), patron_access_token: patron.access_token }
+}
+
+/// Waits for the invitation mailed to `recipient` (the embedded transport writes `.eml`
+/// files) and returns the one-time token its link carries.
+async fn invitation_token(mail_folder: &Path, recipient: &str) -> String {
+    let addressed = format!("To: {recipient}");
+    for _ in 0..200 {
+        for entry in std::fs::read_dir(mail_folder).into_iter().flatten().flatten() {
+            let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            // Undo quoted-printable's soft line breaks and escaped `=`.
+            let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+            let token = text.split("token=").nth(1).and_then(|rest| rest.split_whitespace().next());
+            if let Some(token) = token.filter(|_| text.contains(&addressed)) {
+                return token.to_string();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no invitation reached {recipient} in {}", mail_folder.display());
+}
+
+/// A signed-in session's tokens.
+struct Session {
+    access_token: String,
+    refresh_token: String,
+}
+
+fn new_http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client builds")
+}
+
+async fn sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    email: &str,
+) -> Result<Session, String> {
+    let variables = json!({ "input": { "tenant": tenant, "email": email, "password": PASSWORD } });
+    let data = graphql(http, base, SIGN_IN_MUTATION, variables, None).await?;
+    Ok(Session {
+        access_token: text_at(&data, &["signIn", "accessToken"])?,
+        refresh_token: text_at(&data, &["signIn", "refreshToken"])?,
+    })
+}
+
+/// Posts a GraphQL request and returns its `data`, or the first error's message.
+async fn graphql(
+    http: &reqwest::Client,
+    base: &str,
+    query: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Result<Value, String> {
+    let mut request =
+        http.post(format!("{base}/graphql")).json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.map_err(|error| error.to_string())?;
+    let status = response.status();
+    let mut body: Value = response.json().await.map_err(|error| error.to_string())?;
+    if let Some(error) = body["errors"].get(0) {
+        return Err(format!("{status}: {}", error["message"]));
+    }
+    if !status.is_success() {
+        return Err(format!("{status}: {body}"));
+    }
+    Ok(body["data"].take())
+}
+
+/// Returns the string at `path` in `value`, or says what was there instead.
+fn text_at(value: &Value, path: &[&str]) -> Result<String, String> {
+    let found = path.iter().fold(value, |inner, key| &inner[key]);
+    found.as_str().map(str::to_string).ok_or_else(|| format!("no {} in {value}", path.join(".")))
+}
+
+/// One simulated client: its own connection, and for `refreshSession` its own session.
+struct Client {
+    http: reqwest::Client,
+    refresh_token: Option<String>,
+}
+
+impl Client {
+    /// Makes a client; for `refreshSession` it signs in first to start its own chain.
+    async fn new(workload: Workload, target: &Target) -> Client {
+        let mut client = Client { http: new_http_client(), refresh_token: None };
+        if workload == Workload::RefreshSession {
+            client.start_session(target).await.expect("a client signs in to start its chain");
+        }
+        client
+    }
+
+    async fn start_session(&mut self, target: &Target) -> Result<(), String> {
+        let session = sign_in(&self.http, &target.base, TENANT_SLUG, PATRON_EMAIL).await?;
+        self.refresh_token = Some(session.refresh_token);
+        Ok(())
+    }
+
+    /// Sends one request of `workload` and checks its answer.
+    async fn send(&mut self, workload: Workload, target: &Target) -> Result<(), String> {
+        let base = &target.base;
+        match workload {
+            Workload::Health => {
+                let response = self
+                    .http
+                    .get(format!("{base}/healthz"))
+                    .send()
+                    .await
+                    .map_err(|error| error.to_string())?;
+                let status = response.status();
+                response.bytes().await.map_err(|error| error.to_string())?;
+                if status.is_success() { Ok(()) } else { Err(format!("healthz answered {status}")) }
+            }
+            Workload::Version => {
+                let data = graphql(&self.http, base, VERSION_QUERY, json!({}), None).await?;
+                text_at(&data, &["version"]).map(drop)
+            }
+            Workload::Me => {
+                let token = Some(target.patron_access_token.as_str());
+                let data = graphql(&self.http, base, ME_QUERY, json!({}), token).await?;
+                let email = text_at(&data, &["me", "account", "email"])?;
+                if email == PATRON_EMAIL { Ok(()) } else { Err(format!("me answered {email}")) }
+            }
+            Workload::RefreshSession => {
+                let rotated = self.refresh(base).await;
+                if rotated.is_err() {
+                    // The chain may be broken: start a new one, outside the figures.
+                    let _ = self.start_session(target).await;
+                }
+                rotated
+            }
+            Workload::SignIn => {
+                sign_in(&self.http, base, TENANT_SLUG, PATRON_EMAIL).await.map(drop)
+            }
+        }
+    }
+
+    async fn refresh(&mut self, base: &str) -> Result<(), String> {
+        let token = self.refresh_token.take().ok_or("the client has no session")?;
+        let variables = json!({ "refreshToken": token });
+        let data = graphql(&self.http, base, REFRESH_MUTATION, variables, None).await?;
+        self.refresh_token = Some(text_at(&data, &["refreshSession", "refreshToken"])?);
+        Ok(())
+    }
+}
+
+/// What the clients of one run saw.
+#[derive(Debug, Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    requests: usize,
+    errors: usize,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn absorb(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.requests += other.requests;
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+}
+
+/// One workload at one concurrency, measured.
+#[derive(Debug)]
+struct Measurement {
+    workload: Workload,
+    clients: usize,
+    measured: Duration,
+    /// Successful requests' latencies, sorted.
+    latencies: Vec<Duration>,
+    requests: usize,
+    errors: usize,
+    first_error: Option<String>,
+}
+
+impl Measurement {
+    fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.measured.as_secs_f64()
+    }
+
+    /// Returns the nearest-rank percentile: the smallest latency that at least `percent`
+    /// per cent of the requests did not exceed.
+    fn percentile(&self, percent: usize) -> Option<Duration> {
+        let count = self.latencies.len();
+        let rank = (percent * count).div_ceil(100).clamp(1, count.max(1));
+        self.latencies.get(rank - 1).copied()
+    }
+}
+
+/// Runs `workload` with `clients` concurrent clients: all warm up together, then every
+/// request that starts within the measured window is recorded.
+async fn measure(
+    workload: Workload,
+    clients: usize,
+    target: &Arc<Target>,
+    options: Options,
+) -> Measurement {
+    let mut prepared = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        prepared.push(Client::new(workload, target).await);
+    }
+    let measured = options.measured(workload);
+    let window_start = Instant::now() + options.warm_up();
+    let window_end = window_start + measured;
+    let running: Vec<_> = prepared
+        .into_iter()
+        .map(|client| {
+            let target = Arc::clone(target);
+            tokio::spawn(drive(client, workload, target, window_start, window_end))
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for client in running {
+        tally.absorb(client.await.expect("a client ran to the end"));
+    }
+    tally.latencies.sort_unstable();
+    Measurement {
+        workload,
+        clients,
+        measured,
+        latencies: tally.latencies,
+        requests: tally.requests,
+        errors: tally.errors,
+        first_error: tally.first_error,
+    }
+}
+
+/// One client's loop: a request at a time until the window closes.
+async fn drive(
+    mut client: Client,
+    workload: Workload,
+    target: Arc<Target>,
+    window_start: Instant,
+    window_end: Instant,
+) -> Tally {
+    let mut tally = Tally::default();
+    loop {
+        let started = Instant::now();
+        if started >= window_end {
+            return tally;
+        }
+        let outcome = client.send(workload, &target).await;
+        let latency = started.elapsed();
+        if started < window_start {
+            continue;
+        }
+        tally.requests += 1;
+        match outcome {
+            Ok(()) => tally.latencies.push(latency),
+            Err(problem) => {
+                tally.errors += 1;
+                tally.first_error.get_or_insert(problem);
+            }
+        }
+    }
+}
+
+fn print_header() {
+    println!(
+        "{:<26} {:>7} {:>9} {:>10} {:>8} {:>8} {:>8} {:>6}",
+        "workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
+    );
+}
+
+fn print_row(measurement: &Measurement) {
+    let milliseconds = |percent| {
+        measurement
+            .percentile(percent)
+            .map_or_else(|| "-".to_string(), |latency| format!("{:.3}", latency.as_secs_f64() * 1e3))
+    };
+    println!(
+        "{:<26} {:>7} {:>9} {:>10.1} {:>8} {:>8} {:>8} {:>6}",
+        measurement.workload.label(),
+        measurement.clients,
+        measurement.requests,
+        measurement.throughput(),
+        milliseconds(50),
+        milliseconds(95),
+        milliseconds(99),
+        measurement.errors
+    );
+}
+
+fn print_errors(measurements: &[Measurement]) {
+    for measurement in measurements {
+        if let Some(problem) = &measurement.first_error {
+            println!(
+                "first error of {} at {} clients: {problem}",
+                measurement.workload.label(),
+                measurement.clients
+            );
+        }
+    }
+}
+
+/// Prints how much slower than the baseline's median the GraphQL workloads' medians are,
+/// at each concurrency.
+fn print_overhead(measurements: &[Measurement]) {
+    let median = |workload: Workload, clients: usize| {
+        measurements
+            .iter()
+            .find(|found| found.workload == workload && found.clients == clients)
+            .and_then(|found| found.percentile(50))
+    };
+    println!("GraphQL overhead: p50 / baseline p50 at the same number of clients");
+    for workload in [Workload::Version, Workload::Me] {
+        let ratios: Vec<String> = CLIENT_COUNTS
+            .iter()
+            .map(|&clients| {
+                let ratio = median(workload, clients)
+                    .zip(median(Workload::Health, clients))
+                    .map_or_else(
+                        || "-".to_string(),
+                        |(own, baseline)| {
+                            format!("{:.1}x", own.as_secs_f64() / baseline.as_secs_f64())
+                        },
+                    );
+                format!("{ratio} at {clients}")
+            })
+            .collect();
+        println!("  {:<24} {}", workload.label(), ratios.join(", "));
+    }
+}
