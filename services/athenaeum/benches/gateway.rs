@@ -309,47 +309,63 @@ fn postgres_settings(url: &str) -> String {
 }
 
 /// Sets up a platform operator and a library with an administrator and a patron, the way
-/// people would: the operator onboards the library over GraphQL, the administrator
-/// accepts the emailed invitation, and creates the patron with a password. Returns the
-/// patron's access token for the clients.
+/// people would: the command line creates the operator, who onboards the library over
+/// GraphQL; the administrator accepts the emailed invitation and creates the patron with
+/// a password. Returns what the clients need, the patron's access token among it.
 async fn set_up_world(app: &RunningApp) -> Target {
     let http = new_http_client();
     let (identity, _worker) = athenaeum::app::identity_service(&app.config, &app.base)
         .await
         .expect("the command line's identity service opens");
     let command_line = identity.command_line_call().expect("the command line gets a token");
-    identity
-        .create_account(
-            &command_line,
-            CreateAccount {
-                email: OPERATOR_EMAIL.into(),
-                display_name: "Olive Operator".into(),
-                roles: vec![AccountRole::Operator],
-                tenant_id: Some(athenaeum_identity::PLATFORM_TENANT_ID.into()),
-                password: Some(PASSWORD.into()),
-            },
-        )
-        .await
-        .expect("the operator is created");
+    let operator = CreateAccount {
+        email: OPERATOR_EMAIL.into(),
+        display_name: "Olive Operator".into(),
+        roles: vec![AccountRole::Operator],
+        tenant_id: Some(athenaeum_identity::PLATFORM_TENANT_ID.into()),
+        password: Some(PASSWORD.into()),
+    };
+    identity.create_account(&command_line, operator).await.expect("the operator is created");
     let operator = sign_in(&http, &app.base, "platform", OPERATOR_EMAIL).await.expect("operator");
+    onboard_library(&http, &app.base, &operator.access_token).await;
+    let admin_token = accept_invitation(&http, app).await;
+    let patron = CreateAccount {
+        email: PATRON_EMAIL.into(),
+        display_name: "Pat Patron".into(),
+        roles: vec![AccountRole::Patron],
+        tenant_id: None,
+        password: Some(PASSWORD.into()),
+    };
+    let admin = Call::anonymous().with_token(admin_token);
+    identity.create_account(&admin, patron).await.expect("the administrator creates the patron");
+    let patron = sign_in(&http, &app.base, TENANT_SLUG, PATRON_EMAIL).await.expect("patron");
+    Target { base: app.base.clone(), patron_access_token: patron.access_token }
+}
+
+/// Onboards the library as the operator; its administrator is invited by email.
+async fn onboard_library(http: &reqwest::Client, base: &str, operator_token: &str) {
     let onboarded = graphql(
-        &http,
-        &app.base,
-        "mutation($input: OnboardTenant!) { onboardTenant(input: $input) { tenant { id } } }",
+        http,
+        base,
+        "mutation($input: OnboardTenant!) { onboardTenant(input: $input) { admin { status } } }",
         json!({ "input": {
             "slug": TENANT_SLUG, "name": "Northshire Libraries", "timeZone": "Europe/London",
             "contactEmail": "libraries@northshire.example",
             "adminEmail": ADMIN_EMAIL, "adminDisplayName": "Ada Administrator"
         }}),
-        Some(&operator.access_token),
+        Some(operator_token),
     )
     .await
     .expect("the operator onboards the library");
-    assert!(onboarded["onboardTenant"]["tenant"]["id"].is_string(), "{onboarded}");
+    assert_eq!(onboarded["onboardTenant"]["admin"]["status"], "INVITED", "{onboarded}");
+}
 
+/// Has the administrator accept the emailed invitation with [`PASSWORD`]; returns their
+/// access token.
+async fn accept_invitation(http: &reqwest::Client, app: &RunningApp) -> String {
     let invitation = invitation_token(&app.config.data.dir.join("mail"), ADMIN_EMAIL).await;
     let accepted = graphql(
-        &http,
+        http,
         &app.base,
         "mutation($token: String!, $password: String!) { \
          acceptInvitation(token: $token, password: $password) { accessToken } }",
@@ -358,23 +374,7 @@ async fn set_up_world(app: &RunningApp) -> Target {
     )
     .await
     .expect("the administrator accepts the invitation");
-    let admin_token = text_at(&accepted, &["acceptInvitation", "accessToken"]).expect("admin");
-
-    identity
-        .create_account(
-            &Call::anonymous().with_token(admin_token),
-            CreateAccount {
-                email: PATRON_EMAIL.into(),
-                display_name: "Pat Patron".into(),
-                roles: vec![AccountRole::Patron],
-                tenant_id: None,
-                password: Some(PASSWORD.into()),
-            },
-        )
-        .await
-        .expect("the administrator creates the patron");
-    let patron = sign_in(&http, &app.base, TENANT_SLUG, PATRON_EMAIL).await.expect("patron");
-    Target { base: app.base.clone(), patron_access_token: patron.access_token }
+    text_at(&accepted, &["acceptInvitation", "accessToken"]).expect("an administrator's token")
 }
 
 /// Waits for the invitation mailed to `recipient` (the embedded transport writes `.eml`
