@@ -131,20 +131,3 @@ impl Anonymous {
         TenantScope { tenant_id: tenant_id.to_string() }
     }
 }
-
-/// The authority of the local command line and of background workers, which act with
-/// direct access to the databases and so need no token.
-#[derive(Debug, Clone, Copy)]
-pub struct SystemAuthority(());
-
-impl SystemAuthority {
-    /// Returns the authority of an administrator at this machine's command line.
-    pub fn command_line() -> SystemAuthority {
-        SystemAuthority(())
-    }
-
-    /// Returns the scope of any tenant.
-    pub fn tenant_scope(self, tenant_id: &str) -> TenantScope {
-        TenantScope { tenant_id: tenant_id.to_string() }
-    }
-}

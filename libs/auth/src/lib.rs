@@ -2,8 +2,10 @@
 //! verified [`Caller`], and the [`TenantScope`] that every query on tenant-owned tables
 //! takes.
 //!
-//! A `TenantScope` can only be made here, from a verified token or from an explicitly
-//! named authority, so a store query without a tenant does not compile. This crate does
+//! A `TenantScope` can only be made here, from a verified token (an operator's may name
+//! another tenant) or for an anonymous request that names its own tenant, so a store
+//! query without a tenant does not compile. The command line acts through a short-lived
+//! operator token it signs with the key it can read. This crate does
 //! no I/O beyond reading and writing key files.
 
 mod caller;
@@ -12,7 +14,7 @@ mod error;
 mod keys;
 mod token;
 
-pub use caller::{Anonymous, Caller, Role, SystemAuthority, TenantScope};
+pub use caller::{Anonymous, Caller, Role, TenantScope};
 pub use config::AuthConfig;
 pub use error::AuthError;
 pub use keys::{SigningKey, VerificationKey};
