@@ -30,8 +30,9 @@ const NO_DATABASE: &str = "postgres://the-gateway-has-no-database@127.0.0.1:1/no
 pub enum Topology {
     /// `athenaeum serve`: every service in one process.
     AllInOne,
-    /// `serve --service identity` and `serve --service gateway`, the gateway calling
-    /// identity over HTTP; they share the data folder only for the token verification key.
+    /// `serve --service identity`, `serve --service library` and `serve --service
+    /// gateway`, the gateway calling the others over HTTP; they share the data folder only
+    /// for the token verification key.
     Split,
 }
 
@@ -65,15 +66,16 @@ impl DeploymentBuilder {
         let mut with_database = common.clone();
         with_database.insert("ATHENAEUM__DATABASE__URL".into(), databases.config.url.clone());
 
-        let (gateway, identity) = match self.topology {
+        let (gateway, identity, library) = match self.topology {
             Topology::AllInOne => {
-                (Process::start("athenaeum", &with_database, &[], scratch.path()).await, None)
+                (Process::start("athenaeum", &with_database, &[], scratch.path()).await, None, None)
             }
             Topology::Split => start_split(&common, &with_database, scratch.path()).await,
         };
         Deployment {
             gateway,
             identity,
+            library,
             topology: self.topology,
             backend: self.backend,
             http: reqwest::Client::new(),
@@ -83,14 +85,15 @@ impl DeploymentBuilder {
     }
 }
 
-/// Starts identity, then the gateway pointed at it. The gateway's port is chosen first
-/// because identity must know the public address its emailed links point at; should
-/// another process take that port meanwhile, both start again on another.
+/// Starts identity and the library service, then the gateway pointed at them. The
+/// gateway's port is chosen first because identity must know the public address its
+/// emailed links point at; should another process take that port meanwhile, they start
+/// again on another.
 async fn start_split(
     common: &Environment,
     with_database: &Environment,
     log_dir: &std::path::Path,
-) -> (Process, Option<Process>) {
+) -> (Process, Option<Process>, Option<Process>) {
     let mut last_failure = String::new();
     for _ in 0..3 {
         let gateway_port = free_port();
@@ -101,14 +104,18 @@ async fn start_split(
         );
         let identity =
             Process::start("identity", &identity_environment, &["identity"], log_dir).await;
+        // The library verifies tokens with the key identity wrote into the data folder.
+        let library = Process::start("library", with_database, &["library"], log_dir).await;
         let mut gateway_environment = common.clone();
         gateway_environment
             .insert("ATHENAEUM__SERVER__LISTEN".into(), format!("127.0.0.1:{gateway_port}"));
         gateway_environment
             .insert("ATHENAEUM__SERVICES__IDENTITY_URL".into(), identity.url().to_string());
+        gateway_environment
+            .insert("ATHENAEUM__SERVICES__LIBRARY_URL".into(), library.url().to_string());
         gateway_environment.insert("ATHENAEUM__DATABASE__URL".into(), NO_DATABASE.into());
         match Process::try_start("gateway", &gateway_environment, &["gateway"], log_dir).await {
-            Ok(gateway) => return (gateway, Some(identity)),
+            Ok(gateway) => return (gateway, Some(identity), Some(library)),
             Err(failure) if failure.contains("listening on") => last_failure = failure,
             Err(failure) => panic!("{failure}"),
         }
@@ -122,6 +129,7 @@ pub struct Deployment {
     // Fields drop in this order: processes before the database they use.
     gateway: Process,
     identity: Option<Process>,
+    library: Option<Process>,
     topology: Topology,
     backend: Backend,
     http: reqwest::Client,
@@ -209,6 +217,11 @@ impl Deployment {
     /// Posts a GraphQL request to the gateway and returns the JSON answer.
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
         graphql_with(&self.http, &self.graphql_url(), query, variables, token).await
+    }
+
+    /// Returns the library process of a split deployment.
+    pub fn library(&mut self) -> &mut Process {
+        self.library.as_mut().unwrap_or(&mut self.gateway)
     }
 
     /// Runs an `athenaeum` command with the identity process's configuration (as an
@@ -384,6 +397,9 @@ impl Deployment {
         if let Some(identity) = &mut self.identity {
             identity.kill();
         }
+        if let Some(library) = &mut self.library {
+            library.kill();
+        }
     }
 
     /// Starts every process again on its old port, with `changes` to its settings, and
@@ -392,6 +408,9 @@ impl Deployment {
         self.kill();
         if let Some(identity) = &mut self.identity {
             identity.restart(changes).await;
+        }
+        if let Some(library) = &mut self.library {
+            library.restart(changes).await;
         }
         self.gateway.restart(changes).await;
     }
@@ -405,6 +424,7 @@ impl Drop for Deployment {
         }
         let mut processes = vec![&self.gateway];
         processes.extend(self.identity.as_ref());
+        processes.extend(self.library.as_ref());
         for process in processes {
             let log = process.log();
             let lines: Vec<&str> = log.lines().collect();

@@ -371,7 +371,10 @@ both_backends! {
         assert_eq!(first["data"]["readiness"]["ready"], true, "{first}");
         assert_eq!(
             first["data"]["readiness"]["checks"],
-            json!([{ "name": "database identity", "ok": true }]),
+            json!([
+                { "name": "database identity", "ok": true },
+                { "name": "database library", "ok": true }
+            ]),
             "{first}"
         );
     }

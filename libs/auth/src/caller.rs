@@ -131,3 +131,16 @@ impl Anonymous {
         TenantScope { tenant_id: tenant_id.to_string() }
     }
 }
+
+/// Work a service recorded earlier under a verified scope and now carries on by itself
+/// (an import job resumed after a restart, a background step of a job). The tenant comes
+/// from the stored row, which was written under the scope of the person who started it.
+#[derive(Debug, Clone, Copy)]
+pub struct ResumedWork;
+
+impl ResumedWork {
+    /// Returns the scope of the tenant the stored work belongs to.
+    pub fn tenant_scope(self, tenant_id: &str) -> TenantScope {
+        TenantScope { tenant_id: tenant_id.to_string() }
+    }
+}

@@ -3,8 +3,9 @@
 //! takes.
 //!
 //! A `TenantScope` can only be made here, from a verified token (an operator's may name
-//! another tenant) or for an anonymous request that names its own tenant, so a store
-//! query without a tenant does not compile. The command line acts through a short-lived
+//! another tenant), for an anonymous request that names its own tenant, or for stored
+//! work a service resumes ([`ResumedWork`]), so a store query without a tenant does not
+//! compile. The command line acts through a short-lived
 //! operator token it signs with the key it can read. This crate does
 //! no I/O beyond reading and writing key files.
 
@@ -14,7 +15,7 @@ mod error;
 mod keys;
 mod token;
 
-pub use caller::{Anonymous, Caller, Role, TenantScope};
+pub use caller::{Anonymous, Caller, ResumedWork, Role, TenantScope};
 pub use config::AuthConfig;
 pub use error::AuthError;
 pub use keys::{SigningKey, VerificationKey};

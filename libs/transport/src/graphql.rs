@@ -45,3 +45,39 @@ pub fn page_size(first: Option<i32>) -> async_graphql::Result<u32> {
         ))),
     }
 }
+
+/// Finds a tenant by its slug, so that a reader who is not signed in can name the
+/// library whose public catalogue they read. The gateway puts one in the schema's data.
+#[async_trait::async_trait]
+pub trait TenantDirectory: Send + Sync {
+    /// Returns the id of the active tenant with this slug, or `None`.
+    async fn tenant_id_for_slug(&self, call: &Call, slug: &str)
+    -> Result<Option<String>, ApiError>;
+}
+
+/// Returns the tenant an anonymous reader named with `tenant` (a slug), or `None` for a
+/// signed-in caller (their token decides) or when no tenant was named.
+///
+/// Fails with `NOT_FOUND` when no active library has that slug.
+pub async fn public_tenant(
+    context: &Context<'_>,
+    tenant: Option<&str>,
+) -> async_graphql::Result<Option<String>> {
+    let call = request_call(context)?;
+    let Some(slug) = tenant.map(str::trim).filter(|slug| !slug.is_empty()) else { return Ok(None) };
+    if call.token.is_some() {
+        return Ok(None);
+    }
+    let directory = context.data::<std::sync::Arc<dyn TenantDirectory>>().map_err(|_| {
+        to_graphql_error(ApiError::new(
+            athenaeum_kernel::ErrorCode::Internal,
+            "tenant directory missing",
+        ))
+    })?;
+    match directory.tenant_id_for_slug(call, slug).await.map_err(to_graphql_error)? {
+        Some(id) => Ok(Some(id)),
+        None => {
+            Err(to_graphql_error(ApiError::not_found(format!("no library has the slug {slug:?}"))))
+        }
+    }
+}

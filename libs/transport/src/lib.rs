@@ -11,6 +11,10 @@ pub mod graphql;
 mod remote;
 
 pub use call::Call;
+
+/// Largest request body an internal route accepts: room for a 4 MiB chunk of an uploaded
+/// file, base64-encoded, with its envelope.
+pub const INTERNAL_BODY_BYTES: usize = 16 << 20;
 pub use remote::{RemoteService, respond, route_error};
 
 #[doc(hidden)]
@@ -92,7 +96,9 @@ macro_rules! service_api {
         ) -> $crate::__actix_web::Scope {
             use $crate::__actix_web::web;
             let scope = web::scope($path).app_data(
-                web::JsonConfig::default().error_handler($crate::route_error),
+                web::JsonConfig::default()
+                    .limit($crate::INTERNAL_BODY_BYTES)
+                    .error_handler($crate::route_error),
             );
             $(
                 let scope = {

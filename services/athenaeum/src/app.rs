@@ -11,6 +11,7 @@ use actix_web::http::header::HeaderName;
 use actix_web::{App, HttpMessage, HttpServer};
 use anyhow::{Context, bail};
 use athenaeum_auth::{SigningKey, TokenVerifier, VerificationKey};
+use athenaeum_catalogue::{CatalogueApi, CatalogueClient, CatalogueService, catalogue_routes};
 use athenaeum_db::{Database, ServiceMigrations};
 use athenaeum_gateway::{
     Dependency, GatewayState, Metrics, OpsState, RequestId, Services, build_schema, graphql_routes,
@@ -32,16 +33,36 @@ pub enum ServiceName {
     Gateway,
     /// Tenants, accounts, sign-in, and their mail.
     Identity,
+    /// The library service: catalogue (records, items, MARC import and export) and,
+    /// later, circulation.
+    Library,
 }
 
 impl ServiceName {
     /// Every service, in start order.
-    pub const ALL: [ServiceName; 2] = [ServiceName::Identity, ServiceName::Gateway];
+    pub const ALL: [ServiceName; 3] =
+        [ServiceName::Identity, ServiceName::Library, ServiceName::Gateway];
 }
 
 /// Every service's migrations, for `athenaeum migrate` and the tests.
-pub fn all_migrations() -> [&'static ServiceMigrations; 1] {
-    [&athenaeum_identity::MIGRATIONS]
+pub fn all_migrations() -> [&'static ServiceMigrations; 2] {
+    [&athenaeum_identity::MIGRATIONS, &athenaeum_catalogue::MIGRATIONS]
+}
+
+/// Builds the catalogue on the library database; its imports run once
+/// `run_imports` is spawned.
+pub async fn catalogue_service(config: &Config) -> anyhow::Result<Arc<CatalogueService>> {
+    let database = open_database(config, &athenaeum_catalogue::MIGRATIONS).await?;
+    let auth = config.auth.clone();
+    let data_dir = config.data.dir.clone();
+    let key =
+        tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir)).await??;
+    Ok(Arc::new(CatalogueService::new(
+        database,
+        TokenVerifier::new(key, &config.auth),
+        config.catalogue.clone(),
+        &config.data.dir,
+    )))
 }
 
 /// Opens a service's database and applies its pending migrations.
@@ -142,6 +163,15 @@ impl Application {
             None
         };
 
+        let local_catalogue = if enabled.contains(&ServiceName::Library) {
+            let service = catalogue_service(&config).await?;
+            dependencies.push(Dependency::Database(service.database().clone()));
+            workers.push(tokio::spawn(Arc::clone(&service).run_imports(shutdown_signal.clone())));
+            Some(service)
+        } else {
+            None
+        };
+
         let gateway = if enabled.contains(&ServiceName::Gateway) {
             let identity: Arc<dyn IdentityApi> = match &local_identity {
                 Some(service) => Arc::clone(service) as Arc<dyn IdentityApi>,
@@ -159,19 +189,39 @@ impl Application {
                     Arc::new(IdentityClient::new(remote))
                 }
             };
+            let catalogue: Arc<dyn CatalogueApi> = match &local_catalogue {
+                Some(service) => Arc::clone(service) as Arc<dyn CatalogueApi>,
+                None => {
+                    if config.services.library_url.is_empty() {
+                        bail!(
+                            "the library service does not run in this process: set services.library_url (ATHENAEUM__SERVICES__LIBRARY_URL) to where it runs"
+                        );
+                    }
+                    let timeout = Duration::from_secs(config.services.timeout_seconds.max(1));
+                    let remote =
+                        RemoteService::new("library", &config.services.library_url, timeout)
+                            .map_err(|error| anyhow::anyhow!(error.message))?;
+                    dependencies.push(Dependency::Remote(remote.clone(), "library".into()));
+                    Arc::new(CatalogueClient::new(remote))
+                }
+            };
             let auth = config.auth.clone();
             let data_dir = config.data.dir.clone();
             let key = tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir))
                 .await??;
-            Some((identity, TokenVerifier::new(key, &config.auth)))
+            Some((identity, catalogue, TokenVerifier::new(key, &config.auth)))
         } else {
             None
         };
 
         let dependencies = Arc::new(dependencies);
-        let gateway_state = gateway.map(|(identity, verifier)| GatewayState {
+        let gateway_state = gateway.map(|(identity, catalogue, verifier)| GatewayState {
             schema: build_schema(
-                Services { identity, dependencies: Arc::clone(&dependencies) },
+                Services {
+                    identity,
+                    catalogue: Arc::clone(&catalogue),
+                    dependencies: Arc::clone(&dependencies),
+                },
                 config.graphql.depth,
                 config.graphql.complexity,
                 Arc::clone(&metrics),
@@ -179,6 +229,7 @@ impl Application {
             verifier,
             trust_forwarded_for: config.server.trust_forwarded_for,
             limits: config.graphql.clone(),
+            catalogue,
         });
         let ops = OpsState { dependencies, metrics: Arc::clone(&metrics) };
 
@@ -213,6 +264,9 @@ impl Application {
             }
             if let Some(identity) = &local_identity {
                 app = app.service(identity_routes(Arc::clone(identity) as Arc<dyn IdentityApi>));
+            }
+            if let Some(catalogue) = &local_catalogue {
+                app = app.service(catalogue_routes(Arc::clone(catalogue) as Arc<dyn CatalogueApi>));
             }
             app
         })

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `tenant create`, `user create`, `config`,
-//! `schema`. Every flag is documented in `--help`.
+//! `schema`, `import-marc`, `export-marc`. Every flag is documented in `--help`.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -52,6 +52,12 @@ pub enum Command {
     Config(ConfigArgs),
     /// Prints the public GraphQL schema (SDL), as kept in schema/athenaeum.graphql.
     Schema,
+    /// Imports MARC files (ISO 2709 or MARCXML) into a tenant's catalogue, with items from
+    /// embedded holdings fields. Bad records are reported and the rest imported; run it
+    /// again on the same file to resume an import that was stopped.
+    ImportMarc(crate::marc::ImportArgs),
+    /// Exports a tenant's records as MARCXML, ISO 2709 or MARC-in-JSON.
+    ExportMarc(crate::marc::ExportArgs),
 }
 
 /// Flags of `serve`.
@@ -158,10 +164,12 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             write_out(&shown.to_masked_toml()?)
         }
         Command::Schema => write_out(&athenaeum_gateway::sdl()),
+        Command::ImportMarc(args) => crate::marc::import(&config, args).await,
+        Command::ExportMarc(args) => crate::marc::export(&config, args).await,
     }
 }
 
-fn write_out(text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_out(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     if !text.ends_with('\n') {
@@ -196,6 +204,10 @@ async fn serve(config: Config, services: &[ServiceName]) -> anyhow::Result<()> {
     }
     if application.services().contains(&ServiceName::Identity) {
         lines.push_str(&format!("  identity      {base}/internal/identity (service-to-service)\n"));
+    }
+    if application.services().contains(&ServiceName::Library) {
+        lines
+            .push_str(&format!("  library       {base}/internal/catalogue (service-to-service)\n"));
     }
     lines.push_str(&format!(
         "  health        {base}/healthz  {base}/readyz  {base}/metrics\nPress Ctrl-C to stop.\n"
@@ -301,7 +313,7 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
 }
 
 /// The public address emailed links point at, for commands that run without a server.
-fn public_url(config: &Config) -> anyhow::Result<String> {
+pub(crate) fn public_url(config: &Config) -> anyhow::Result<String> {
     let port = config
         .server
         .listen
@@ -316,7 +328,7 @@ fn public_url(config: &Config) -> anyhow::Result<String> {
     Ok(config.public_url(port))
 }
 
-fn api_failure(error: athenaeum_kernel::ApiError) -> anyhow::Error {
+pub(crate) fn api_failure(error: athenaeum_kernel::ApiError) -> anyhow::Error {
     let athenaeum_kernel::ApiError { code, message, field, .. } = error;
     match field {
         Some(field) => anyhow::anyhow!("{code} ({field}): {message}"),

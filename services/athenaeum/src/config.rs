@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use athenaeum_auth::AuthConfig;
+use athenaeum_catalogue::CatalogueConfig;
 use athenaeum_db::DatabaseConfig;
 use athenaeum_gateway::GraphqlLimits;
 use athenaeum_identity::IdentityConfig;
@@ -30,6 +31,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Accounts and sign-in.
     pub identity: IdentityConfig,
+    /// The catalogue: MARC import batching and upload limits.
+    pub catalogue: CatalogueConfig,
     /// Outgoing mail.
     pub mail: MailConfig,
     /// GraphQL limits.
@@ -89,13 +92,19 @@ impl Default for DataConfig {
 pub struct RemoteServices {
     /// The identity service, e.g. `http://10.0.0.5:8081`.
     pub identity_url: String,
+    /// The library service (catalogue), e.g. `http://10.0.0.6:8082`.
+    pub library_url: String,
     /// Time-out of one call to another service.
     pub timeout_seconds: u64,
 }
 
 impl Default for RemoteServices {
     fn default() -> Self {
-        RemoteServices { identity_url: String::new(), timeout_seconds: 30 }
+        RemoteServices {
+            identity_url: String::new(),
+            library_url: String::new(),
+            timeout_seconds: 30,
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod marc;
 
 pub use app::{Application, ServiceName};
 pub use config::Config;

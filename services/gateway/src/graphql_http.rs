@@ -4,12 +4,14 @@
 //! `application/json` (always 200 for a well-formed request) as the client accepts;
 //! graphql-ws subscriptions on the same path; GraphiQL for a browser.
 
+use actix_web::FromRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::Data;
+use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql_actix_web::GraphQLSubscription;
+use async_graphql_actix_web::{GraphQLRequest, GraphQLSubscription};
 use athenaeum_auth::{Caller, TokenVerifier};
 use athenaeum_kernel::{ApiError, ErrorCode};
 use athenaeum_transport::Call;
@@ -30,15 +32,23 @@ pub struct GraphqlLimits {
     pub depth: usize,
     /// Highest total complexity (one per field by default) allowed.
     pub complexity: usize,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes (uploads excepted).
     pub body_bytes: usize,
+    /// Largest file in a multipart upload (a MARC file to import), in bytes.
+    pub upload_bytes: usize,
     /// Serve GraphiQL to browsers at `/graphql`.
     pub graphiql: bool,
 }
 
 impl Default for GraphqlLimits {
     fn default() -> Self {
-        GraphqlLimits { depth: 12, complexity: 1_000, body_bytes: 1024 * 1024, graphiql: true }
+        GraphqlLimits {
+            depth: 12,
+            complexity: 1_000,
+            body_bytes: 1024 * 1024,
+            upload_bytes: 2 << 30,
+            graphiql: true,
+        }
     }
 }
 
@@ -54,6 +64,8 @@ pub struct GatewayState {
     pub trust_forwarded_for: bool,
     /// Limits.
     pub limits: GraphqlLimits,
+    /// The catalogue, for MARC downloads.
+    pub catalogue: std::sync::Arc<dyn athenaeum_catalogue::CatalogueApi>,
 }
 
 /// The id of the request, set by the request middleware and echoed in `X-Request-Id`.
@@ -64,7 +76,10 @@ pub struct RequestId(pub String);
 pub fn graphql_routes(state: GatewayState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config: &mut web::ServiceConfig| {
         let body_limit = state.limits.body_bytes;
+        let uploads =
+            MultipartOptions::default().max_file_size(state.limits.upload_bytes).max_num_files(1);
         config
+            .app_data(uploads)
             .app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(body_limit))
             .service(
@@ -74,6 +89,7 @@ pub fn graphql_routes(state: GatewayState) -> impl FnOnce(&mut web::ServiceConfi
                     .route(web::route().to(method_not_allowed)),
             )
             .route("/graphiql/{asset}", web::get().to(graphiql::asset))
+            .route("/export/marc", web::get().to(crate::export::export_marc))
             .configure(crate::pages::page_routes);
     }
 }
@@ -132,7 +148,7 @@ fn refuse(status: StatusCode, media: MediaType, error: &ApiError) -> HttpRespons
     HttpResponse::build(status).content_type(media.name()).json(error_body(error))
 }
 
-fn request_id(request: &HttpRequest) -> String {
+pub(crate) fn request_id(request: &HttpRequest) -> String {
     request
         .extensions()
         .get::<RequestId>()
@@ -140,7 +156,7 @@ fn request_id(request: &HttpRequest) -> String {
         .unwrap_or_else(athenaeum_kernel::new_id)
 }
 
-fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
+pub(crate) fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
     if trust_forwarded_for {
         return request.connection_info().realip_remote_addr().map(str::to_string);
     }
@@ -148,7 +164,7 @@ fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<St
 }
 
 /// Reads and verifies the bearer token; `Err` with a 401 when one is present but bad.
-fn authenticate(
+pub(crate) fn authenticate(
     request: &HttpRequest,
     verifier: &TokenVerifier,
 ) -> Result<(Option<String>, Option<Caller>), ApiError> {
@@ -172,6 +188,28 @@ async fn graphql_post(
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
     let Some(media) = negotiate(&request) else { return not_acceptable() };
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        // A file upload (GraphQL multipart request): files are spooled to temporary
+        // files as they arrive, so memory stays flat whatever their size.
+        let mut inner = payload.into_inner();
+        return match GraphQLRequest::from_request(&request, &mut inner).await {
+            Ok(parsed) => execute(&request, &state, media, parsed.into_inner()).await,
+            Err(error) => refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                &ApiError::validation(
+                    "body",
+                    format!("the multipart request cannot be read: {error}"),
+                ),
+            ),
+        };
+    }
     let limit = state.limits.body_bytes;
     let body = match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => body,
@@ -185,18 +223,15 @@ async fn graphql_post(
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, media, &error);
         }
     };
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("");
-    if !content_type.to_ascii_lowercase().starts_with(JSON) {
+    if !content_type.starts_with(JSON) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
             &ApiError::validation(
                 "Content-Type",
-                format!("send the request as application/json, not {content_type:?}"),
+                format!(
+                    "send the request as application/json (or multipart/form-data with a file), not {content_type:?}"
+                ),
             ),
         );
     }

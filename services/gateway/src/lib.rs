@@ -6,6 +6,7 @@
 //! It holds services only as `Arc<dyn …Api>`: it cannot tell whether one runs in this
 //! process or in another, and it owns no tables.
 
+mod export;
 mod graphiql;
 mod graphql_http;
 mod metrics;

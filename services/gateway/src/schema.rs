@@ -4,10 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Context, MergedObject, Object, Result, Schema, SimpleObject, Subscription};
+use athenaeum_catalogue::CatalogueApi;
+use athenaeum_catalogue::graphql::{CatalogueMutation, CatalogueQuery};
 use athenaeum_identity::IdentityApi;
+use athenaeum_identity::api::FindTenant;
 use athenaeum_identity::graphql::{IdentityMutation, IdentityQuery};
-use athenaeum_kernel::ApiError;
-use athenaeum_transport::graphql::to_graphql_error;
+use athenaeum_kernel::{ApiError, ErrorCode};
+use athenaeum_transport::Call;
+use athenaeum_transport::graphql::{TenantDirectory, to_graphql_error};
 use futures_util::Stream;
 
 use crate::metrics::{Metrics, MetricsExtension};
@@ -16,12 +20,12 @@ use crate::ops::Dependency;
 /// The root query: every service's queries side by side.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(IdentityQuery, PlatformQuery);
+pub struct QueryRoot(IdentityQuery, CatalogueQuery, PlatformQuery);
 
 /// The root mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation);
+pub struct MutationRoot(IdentityMutation, CatalogueMutation);
 
 /// The assembled schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -31,6 +35,8 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct Services {
     /// Tenants, accounts and sessions.
     pub identity: Arc<dyn IdentityApi>,
+    /// Records, items, imports.
+    pub catalogue: Arc<dyn CatalogueApi>,
     /// What readiness depends on, for the `readiness` subscription.
     pub dependencies: Arc<Vec<Dependency>>,
 }
@@ -42,8 +48,12 @@ pub fn build_schema(
     complexity_limit: usize,
     metrics: Arc<Metrics>,
 ) -> AppSchema {
+    let directory: Arc<dyn TenantDirectory> =
+        Arc::new(IdentityDirectory { identity: Arc::clone(&services.identity) });
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .data(services.identity)
+        .data(services.catalogue)
+        .data(directory)
         .data(services.dependencies)
         .extension(MetricsExtension::new(metrics))
         .limit_depth(depth_limit)
@@ -54,6 +64,26 @@ pub fn build_schema(
 /// Returns the schema's SDL, as written to `schema/athenaeum.graphql`.
 pub fn sdl() -> String {
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot).finish().sdl()
+}
+
+/// Finds tenants through identity, for anonymous readers of a public catalogue.
+struct IdentityDirectory {
+    identity: Arc<dyn IdentityApi>,
+}
+
+#[async_trait::async_trait]
+impl TenantDirectory for IdentityDirectory {
+    async fn tenant_id_for_slug(
+        &self,
+        call: &Call,
+        slug: &str,
+    ) -> Result<Option<String>, ApiError> {
+        match self.identity.find_tenant(call, FindTenant { slug: slug.to_string() }).await {
+            Ok(tenant) => Ok(Some(tenant.id)),
+            Err(error) if error.code == ErrorCode::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
 }
 
 /// Queries about the platform itself.

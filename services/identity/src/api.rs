@@ -162,6 +162,25 @@ pub struct Session {
     pub tenant: Tenant,
 }
 
+/// What anyone may know about a tenant: enough to name it and read its public
+/// catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicTenant {
+    /// Opaque id.
+    pub id: String,
+    /// Short name.
+    pub slug: String,
+    /// Full name.
+    pub name: String,
+}
+
+/// Finds an active tenant by slug. Anyone may ask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindTenant {
+    /// The slug.
+    pub slug: String,
+}
+
 /// The caller's own account and tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
 pub struct Me {
@@ -418,6 +437,9 @@ athenaeum_transport::service_api! {
         fn set_account_disabled(SetAccountDisabled) -> Account;
         /// Returns the caller's own account and tenant.
         fn me(WhoAmI) -> Me;
+        /// Finds an active tenant by slug, for readers of its public catalogue. Anyone.
+        /// `NOT_FOUND` when there is none (or it is suspended).
+        fn find_tenant(FindTenant) -> PublicTenant;
         /// Signs in. Fails with one message whether the email or the password was wrong;
         /// `RATE_LIMITED` after repeated failures.
         fn sign_in(SignIn) -> Session;

@@ -1170,6 +1170,25 @@ impl IdentityApi for IdentityService {
             .map_err(|error| error.into_api(&call.request_id))
     }
 
+    async fn find_tenant(
+        &self,
+        call: &Call,
+        request: FindTenant,
+    ) -> Result<PublicTenant, ApiError> {
+        let slug = request.slug.trim().to_lowercase();
+        let found = self.find_tenant_by_slug(&slug).await;
+        match found {
+            Ok(Some(tenant)) if tenant.status == TenantStatus::Active => {
+                Ok(PublicTenant { id: tenant.id, slug: tenant.slug, name: tenant.name })
+            }
+            Ok(_) => Err(ApiError::not_found(format!("no library has the slug {slug:?}"))),
+            Err(error) => {
+                tracing::debug!(request_id = %call.request_id, "tenant look-up failed");
+                Err(error)
+            }
+        }
+    }
+
     async fn me(&self, call: &Call, _request: WhoAmI) -> Result<Me, ApiError> {
         self.me_as(call).await.map_err(|error| error.into_api(&call.request_id))
     }

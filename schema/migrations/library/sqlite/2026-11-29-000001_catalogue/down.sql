@@ -1,0 +1,11 @@
+DROP TABLE change_events;
+DROP TABLE import_problems;
+DROP TABLE import_jobs;
+DROP TABLE catalogue_settings;
+DROP TABLE items;
+DROP TABLE heading_links;
+DROP TABLE record_keys;
+DROP TABLE records;
+DROP TABLE vocabulary_terms;
+DROP TABLE shelving_locations;
+DROP TABLE branches;
