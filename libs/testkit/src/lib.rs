@@ -11,6 +11,7 @@
 )]
 
 mod database;
+pub mod schema;
 mod smtp;
 
 pub use athenaeum_db::Backend;
@@ -18,6 +19,21 @@ pub use database::{
     TestDatabase, TestDatabases, postgres_admin_url, prepare_databases, test_database,
 };
 pub use smtp::{ReceivedMail, SmtpServer};
+
+/// Asserts that `outcome` was refused with `code` and returns the refusal.
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(
+    outcome: Result<T, athenaeum_kernel::ApiError>,
+    code: athenaeum_kernel::ErrorCode,
+) -> athenaeum_kernel::ApiError {
+    match outcome {
+        Ok(value) => panic!("expected a {code} refusal, got success: {value:?}"),
+        Err(error) => {
+            assert_eq!(error.code, code, "refused with another code than expected: {error:?}");
+            error
+        }
+    }
+}
 
 /// Runs each test body once on SQLite and once on PostgreSQL.
 ///

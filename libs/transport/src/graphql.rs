@@ -2,7 +2,8 @@
 //! put on the request, turning service errors into GraphQL errors with a stable `code`
 //! extension, and checking page sizes.
 
-use async_graphql::{Context, ErrorExtensions};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ErrorExtensions, OutputType};
 use athenaeum_kernel::ApiError;
 
 use crate::Call;
@@ -32,6 +33,20 @@ pub fn to_graphql_error(error: ApiError) -> async_graphql::Error {
             extensions.set("retryAfterSeconds", seconds);
         }
     })
+}
+
+/// A page of a Relay connection with opaque string cursors.
+pub type Page<T> = Connection<String, T, EmptyFields, EmptyFields>;
+
+/// Builds a connection page from items in order, each with the cursor `cursor` gives it.
+pub fn page<T: OutputType>(
+    items: Vec<T>,
+    has_next_page: bool,
+    cursor: impl Fn(&T) -> String,
+) -> Page<T> {
+    let mut connection = Connection::new(false, has_next_page);
+    connection.edges.extend(items.into_iter().map(|item| Edge::new(cursor(&item), item)));
+    connection
 }
 
 /// Checks a `first` argument of a connection (default 20, between 1 and 100).

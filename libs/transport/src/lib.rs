@@ -122,3 +122,48 @@ macro_rules! service_api {
         }
     };
 }
+
+/// Implements a service trait by handing each operation to an inherent method of the
+/// service, `method(&self, &Call, Request) -> Result<Response, E>` (or, written `=>
+/// method without request`, `method(&self, &Call)`), whose error type has
+/// `into_api(self, request_id: &str) -> ApiError`. So every operation turns its errors
+/// into what callers see in the same one place.
+///
+/// ```ignore
+/// athenaeum_transport::implement_api! {
+///     CatalogueApi for CatalogueService {
+///         fn get_record(GetRecord) -> CatalogueRecord => get_record_as;
+///         fn get_settings(GetSettings) -> CatalogueSettings => get_settings_as without request;
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! implement_api {
+    (
+        $Trait:ident for $Service:ty {
+            $( fn $operation:ident($Request:ty) -> $Response:ty => $method:ident $(without $ignored:ident)?; )*
+        }
+    ) => {
+        #[$crate::__async_trait]
+        impl $Trait for $Service {
+            $(
+                async fn $operation(
+                    &self,
+                    call: &$crate::Call,
+                    request: $Request,
+                ) -> Result<$Response, athenaeum_kernel::ApiError> {
+                    $crate::implement_api!(@call self, call, request, $method $(, $ignored)?)
+                        .await
+                        .map_err(|error| error.into_api(&call.request_id))
+                }
+            )*
+        }
+    };
+    (@call $service:ident, $call:ident, $request:ident, $method:ident) => {
+        $service.$method($call, $request)
+    };
+    (@call $service:ident, $call:ident, $request:ident, $method:ident, $ignored:ident) => {{
+        let _ = $request;
+        $service.$method($call)
+    }};
+}

@@ -6,12 +6,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
 use athenaeum_kernel::ApiError;
 use athenaeum_marc::describe::Description;
 use athenaeum_transport::Call;
-use athenaeum_transport::graphql::{page_size, public_tenant, request_call, to_graphql_error};
+use athenaeum_transport::graphql::{
+    Page, page, page_size, public_tenant, request_call, to_graphql_error,
+};
 
 use crate::api::*;
 use crate::domain::format_price;
@@ -22,18 +23,6 @@ const UPLOAD_CHUNK: usize = 4 << 20;
 fn parts<'ctx>(context: &Context<'ctx>) -> Result<(&'ctx Arc<dyn CatalogueApi>, &'ctx Call)> {
     let api = context.data::<Arc<dyn CatalogueApi>>()?;
     Ok((api, request_call(context)?))
-}
-
-type Page<T> = Connection<String, T, EmptyFields, EmptyFields>;
-
-fn page<T: async_graphql::OutputType>(
-    items: Vec<T>,
-    has_next_page: bool,
-    cursor: impl Fn(&T) -> String,
-) -> Page<T> {
-    let mut connection = Connection::new(false, has_next_page);
-    connection.edges.extend(items.into_iter().map(|item| Edge::new(cursor(&item), item)));
-    connection
 }
 
 fn not_found_as_none<T>(outcome: Result<T, ApiError>) -> Result<Option<T>> {

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_graphql::ID;
-use async_trait::async_trait;
 use athenaeum_auth::{Anonymous, Caller, ResumedWork, TenantScope, TokenVerifier};
 use athenaeum_db::{Database, DbConnection};
 use athenaeum_kernel::{ApiError, ErrorCode, Timestamp, new_id, now};
@@ -1736,162 +1735,35 @@ fn split_page<T>(mut rows: Vec<T>, first: i64) -> (Vec<T>, bool) {
     (rows, has_next_page)
 }
 
-#[async_trait]
-impl CatalogueApi for CatalogueService {
-    async fn save_branch(&self, call: &Call, request: SaveBranch) -> Result<Branch, ApiError> {
-        self.save_branch_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn save_location(
-        &self,
-        call: &Call,
-        request: SaveLocation,
-    ) -> Result<ShelvingLocation, ApiError> {
-        self.save_location_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn save_term(&self, call: &Call, request: SaveTerm) -> Result<Term, ApiError> {
-        self.save_term_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn list_branches(
-        &self,
-        call: &Call,
-        request: ListBranches,
-    ) -> Result<BranchPage, ApiError> {
-        self.list_branches_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn list_terms(&self, call: &Call, request: ListTerms) -> Result<TermPage, ApiError> {
-        self.list_terms_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn get_record(
-        &self,
-        call: &Call,
-        request: GetRecord,
-    ) -> Result<CatalogueRecord, ApiError> {
-        self.get_record_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn get_records(&self, call: &Call, request: GetRecords) -> Result<RecordPage, ApiError> {
-        self.get_records_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn list_records(
-        &self,
-        call: &Call,
-        request: ListRecords,
-    ) -> Result<RecordPage, ApiError> {
-        self.list_records_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn create_record(
-        &self,
-        call: &Call,
-        request: CreateRecord,
-    ) -> Result<CatalogueRecord, ApiError> {
-        self.create_record_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn update_record(
-        &self,
-        call: &Call,
-        request: UpdateRecord,
-    ) -> Result<CatalogueRecord, ApiError> {
-        self.update_record_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn delete_record(&self, call: &Call, request: ById) -> Result<Done, ApiError> {
-        self.delete_record_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn get_item(&self, call: &Call, request: GetItem) -> Result<Item, ApiError> {
-        self.get_item_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn list_items(&self, call: &Call, request: ListItems) -> Result<ItemPage, ApiError> {
-        self.list_items_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn get_availability(
-        &self,
-        call: &Call,
-        request: GetAvailability,
-    ) -> Result<Availability, ApiError> {
-        self.get_availability_as(call, request)
-            .await
-            .map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn create_item(&self, call: &Call, request: CreateItem) -> Result<Item, ApiError> {
-        self.create_item_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn update_item(&self, call: &Call, request: UpdateItem) -> Result<Item, ApiError> {
-        self.update_item_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn set_item_status(&self, call: &Call, request: SetItemStatus) -> Result<Item, ApiError> {
-        self.set_item_status_as(call, request)
-            .await
-            .map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn delete_item(&self, call: &Call, request: ById) -> Result<Done, ApiError> {
-        self.delete_item_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn get_settings(
-        &self,
-        call: &Call,
-        _request: GetSettings,
-    ) -> Result<CatalogueSettings, ApiError> {
-        self.get_settings_as(call).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn set_item_mappings(
-        &self,
-        call: &Call,
-        request: SetItemMappings,
-    ) -> Result<CatalogueSettings, ApiError> {
-        self.set_item_mappings_as(call, request)
-            .await
-            .map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn create_import(
-        &self,
-        call: &Call,
-        request: CreateImport,
-    ) -> Result<ImportJob, ApiError> {
-        self.create_import_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn append_import_data(
-        &self,
-        call: &Call,
-        request: ImportData,
-    ) -> Result<ImportJob, ApiError> {
-        self.append_import_data_as(call, request)
-            .await
-            .map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn start_import(&self, call: &Call, request: ById) -> Result<ImportJob, ApiError> {
-        self.start_import_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn get_import(&self, call: &Call, request: ById) -> Result<ImportJob, ApiError> {
-        self.get_import_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn list_imports(
-        &self,
-        call: &Call,
-        request: PageRequest,
-    ) -> Result<ImportJobPage, ApiError> {
-        self.list_imports_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn list_import_problems(
-        &self,
-        call: &Call,
-        request: ListImportProblems,
-    ) -> Result<ImportProblemPage, ApiError> {
-        self.list_import_problems_as(call, request)
-            .await
-            .map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn export_records(
-        &self,
-        call: &Call,
-        request: ExportRecords,
-    ) -> Result<MarcPage, ApiError> {
-        self.export_records_as(call, request)
-            .await
-            .map_err(|error| error.into_api(&call.request_id))
-    }
-    async fn read_changes(
-        &self,
-        call: &Call,
-        request: ReadChanges,
-    ) -> Result<ChangePage, ApiError> {
-        self.read_changes_as(call, request).await.map_err(|error| error.into_api(&call.request_id))
+athenaeum_transport::implement_api! {
+    CatalogueApi for CatalogueService {
+        fn save_branch(SaveBranch) -> Branch => save_branch_as;
+        fn save_location(SaveLocation) -> ShelvingLocation => save_location_as;
+        fn save_term(SaveTerm) -> Term => save_term_as;
+        fn list_branches(ListBranches) -> BranchPage => list_branches_as;
+        fn list_terms(ListTerms) -> TermPage => list_terms_as;
+        fn get_record(GetRecord) -> CatalogueRecord => get_record_as;
+        fn get_records(GetRecords) -> RecordPage => get_records_as;
+        fn list_records(ListRecords) -> RecordPage => list_records_as;
+        fn create_record(CreateRecord) -> CatalogueRecord => create_record_as;
+        fn update_record(UpdateRecord) -> CatalogueRecord => update_record_as;
+        fn delete_record(ById) -> Done => delete_record_as;
+        fn get_item(GetItem) -> Item => get_item_as;
+        fn list_items(ListItems) -> ItemPage => list_items_as;
+        fn get_availability(GetAvailability) -> Availability => get_availability_as;
+        fn create_item(CreateItem) -> Item => create_item_as;
+        fn update_item(UpdateItem) -> Item => update_item_as;
+        fn set_item_status(SetItemStatus) -> Item => set_item_status_as;
+        fn delete_item(ById) -> Done => delete_item_as;
+        fn get_settings(GetSettings) -> CatalogueSettings => get_settings_as without request;
+        fn set_item_mappings(SetItemMappings) -> CatalogueSettings => set_item_mappings_as;
+        fn create_import(CreateImport) -> ImportJob => create_import_as;
+        fn append_import_data(ImportData) -> ImportJob => append_import_data_as;
+        fn start_import(ById) -> ImportJob => start_import_as;
+        fn get_import(ById) -> ImportJob => get_import_as;
+        fn list_imports(PageRequest) -> ImportJobPage => list_imports_as;
+        fn list_import_problems(ListImportProblems) -> ImportProblemPage => list_import_problems_as;
+        fn export_records(ExportRecords) -> MarcPage => export_records_as;
+        fn read_changes(ReadChanges) -> ChangePage => read_changes_as;
     }
 }

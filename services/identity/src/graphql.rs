@@ -3,28 +3,15 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 use athenaeum_transport::Call;
-use athenaeum_transport::graphql::{page_size, request_call, to_graphql_error};
+use athenaeum_transport::graphql::{Page, page, page_size, request_call, to_graphql_error};
 
 use crate::api::*;
 
 fn parts<'ctx>(context: &Context<'ctx>) -> Result<(&'ctx Arc<dyn IdentityApi>, &'ctx Call)> {
     let api = context.data::<Arc<dyn IdentityApi>>()?;
     Ok((api, request_call(context)?))
-}
-
-type Page<T> = Connection<String, T, EmptyFields, EmptyFields>;
-
-fn page<T: async_graphql::OutputType>(
-    items: Vec<T>,
-    has_next_page: bool,
-    cursor: impl Fn(&T) -> String,
-) -> Page<T> {
-    let mut connection = Connection::new(false, has_next_page);
-    connection.edges.extend(items.into_iter().map(|item| Edge::new(cursor(&item), item)));
-    connection
 }
 
 /// Identity's queries.

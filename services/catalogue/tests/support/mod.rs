@@ -17,7 +17,6 @@ use std::time::Duration;
 use athenaeum_auth::{AuthConfig, Role, SigningKey, TokenIssuer};
 use athenaeum_catalogue::api::*;
 use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService, MIGRATIONS};
-use athenaeum_kernel::{ApiError, ErrorCode};
 use athenaeum_testkit::{Backend, TestDatabase};
 use athenaeum_transport::Call;
 use tokio::sync::watch;
@@ -283,16 +282,7 @@ pub fn call(issuer: &TokenIssuer, tenant_id: &str, slug: &str, roles: &[Role]) -
 }
 
 /// Asserts that `outcome` was refused with `code` and returns the refusal.
-#[track_caller]
-pub fn refused<T: std::fmt::Debug>(outcome: Result<T, ApiError>, code: ErrorCode) -> ApiError {
-    match outcome {
-        Ok(value) => panic!("expected a {code} refusal, got success: {value:?}"),
-        Err(error) => {
-            assert_eq!(error.code, code, "refused with another code than expected: {error:?}");
-            error
-        }
-    }
-}
+pub use athenaeum_testkit::refused;
 
 /// Runs pymarc over a file and returns how many records it reads (its permissive reader
 /// for ISO 2709, its XML parser for MARCXML): the independent count imports must match.

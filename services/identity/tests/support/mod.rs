@@ -17,7 +17,7 @@ use athenaeum_identity::api::{
 use athenaeum_identity::domain::Argon2Settings;
 use athenaeum_identity::mail::IdentityMail;
 use athenaeum_identity::{IdentityApi, IdentityConfig, IdentityService, MIGRATIONS};
-use athenaeum_kernel::{ApiError, ErrorCode};
+use athenaeum_kernel::ApiError;
 use athenaeum_mail::schema::mail_outbox;
 use athenaeum_mail::{MailConfig, MailTransport, MailWorker};
 use athenaeum_testkit::{Backend, TestDatabase};
@@ -118,16 +118,7 @@ pub fn onboarding(slug: &str) -> OnboardTenant {
 }
 
 /// Asserts that `outcome` was refused with `code` and returns the refusal.
-#[track_caller]
-pub fn refused<T: std::fmt::Debug>(outcome: Result<T, ApiError>, code: ErrorCode) -> ApiError {
-    match outcome {
-        Ok(value) => panic!("expected a {code} refusal, got success: {value:?}"),
-        Err(error) => {
-            assert_eq!(error.code, code, "refused with another code than expected: {error:?}");
-            error
-        }
-    }
-}
+pub use athenaeum_testkit::refused;
 
 impl World {
     /// Starts the service with the test settings on a fresh database of `backend`.
