@@ -142,6 +142,41 @@ every_deployment! {
         assert!(nodes[0]["marc"].as_str().unwrap().contains("<record"));
         assert!(nodes.iter().any(|node| node["alternateScripts"].to_string().chars().any(|c| ('\u{05D0}'..='\u{05EA}').contains(&c))));
 
+        // Staff add a branch and a copy; the public sees it on the shelf, without the
+        // staff note.
+        let branch = deployment
+            .graphql(
+                "mutation { saveBranch(input: {code: \"MAIN\", name: \"Central Library\"}) { id } }",
+                json!({}),
+                north.admin.token(),
+            )
+            .await;
+        let branch_id = data(&branch)["saveBranch"]["id"].as_str().unwrap().to_string();
+        let record_id = nodes[0]["id"].as_str().unwrap().to_string();
+        let created = deployment
+            .graphql(
+                "mutation($record: ID!, $branch: ID!) { createItem(recordId: $record, input: {barcode: \"39990001\", branchId: $branch, staffNote: \"rebound\", price: \"12.50\"}) { id status price } }",
+                json!({ "record": record_id, "branch": branch_id }),
+                north.admin.token(),
+            )
+            .await;
+        assert_eq!(data(&created)["createItem"]["price"], "12.50");
+        let seen = deployment
+            .graphql(
+                "query($id: ID!) { record(id: $id, tenant: \"northshire\") { availability { branchName total available } } itemByBarcode(barcode: \"39990001\", tenant: \"northshire\") { status staffNote record { id } } }",
+                json!({ "id": record_id }),
+                None,
+            )
+            .await;
+        assert_eq!(data(&seen)["record"]["availability"], json!([{ "branchName": "Central Library", "total": 1, "available": 1 }]));
+        assert_eq!(data(&seen)["itemByBarcode"]["status"], "AVAILABLE");
+        assert_eq!(data(&seen)["itemByBarcode"]["staffNote"], Value::Null, "the public never sees staff notes");
+        assert_eq!(data(&seen)["itemByBarcode"]["record"]["id"], record_id.as_str());
+        let elsewhere = deployment
+            .graphql("{ itemByBarcode(barcode: \"39990001\") { id } }", json!({}), south.admin.token())
+            .await;
+        assert_eq!(data(&elsewhere)["itemByBarcode"], Value::Null, "another library's staff cannot find it");
+
         // The whole catalogue downloads as ISO 2709 that pymarc reads.
         let download = deployment
             .http()

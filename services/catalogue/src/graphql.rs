@@ -4,8 +4,10 @@
 //! Readers who are not signed in name the library with `tenant: "slug"`; signed-in
 //! callers always read their own library.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
 use athenaeum_kernel::ApiError;
 use athenaeum_marc::describe::Description;
@@ -23,6 +25,139 @@ const UPLOAD_CHUNK: usize = 4 << 20;
 fn parts<'ctx>(context: &Context<'ctx>) -> Result<(&'ctx Arc<dyn CatalogueApi>, &'ctx Call)> {
     let api = context.data::<Arc<dyn CatalogueApi>>()?;
     Ok((api, request_call(context)?))
+}
+
+/// Look-ups one request makes many of, batched: a page of records asks for their
+/// availability in one call, items for their records in one call, and the branch names
+/// once. Made per request by the gateway (they carry the caller's call), so nothing is
+/// cached across requests or tenants.
+pub struct CatalogueLoaders {
+    availability: DataLoader<AvailabilityLoader>,
+    records: DataLoader<RecordLoader>,
+    branches: DataLoader<BranchLoader>,
+}
+
+impl CatalogueLoaders {
+    /// Creates the loaders of one request.
+    pub fn new(api: Arc<dyn CatalogueApi>, call: Call) -> CatalogueLoaders {
+        CatalogueLoaders {
+            availability: DataLoader::new(
+                AvailabilityLoader { api: Arc::clone(&api), call: call.clone() },
+                tokio::spawn,
+            ),
+            records: DataLoader::new(
+                RecordLoader { api: Arc::clone(&api), call: call.clone() },
+                tokio::spawn,
+            ),
+            branches: DataLoader::new(BranchLoader { api, call }, tokio::spawn),
+        }
+    }
+}
+
+fn loaders<'ctx>(context: &Context<'ctx>) -> Result<&'ctx CatalogueLoaders> {
+    context.data::<CatalogueLoaders>().map_err(|_| {
+        to_graphql_error(ApiError::new(
+            athenaeum_kernel::ErrorCode::Internal,
+            "catalogue loaders missing from the request",
+        ))
+    })
+}
+
+/// A look-up key: the tenant an anonymous reader named (none for a signed-in caller), and
+/// an id.
+type Scoped = (Option<String>, String);
+
+/// Groups keys by the tenant they are read in.
+fn by_tenant(keys: &[Scoped]) -> BTreeMap<Option<String>, Vec<String>> {
+    let mut grouped: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    for (tenant, id) in keys {
+        grouped.entry(tenant.clone()).or_default().push(id.clone());
+    }
+    grouped
+}
+
+struct AvailabilityLoader {
+    api: Arc<dyn CatalogueApi>,
+    call: Call,
+}
+
+impl Loader<Scoped> for AvailabilityLoader {
+    type Value = Vec<BranchAvailability>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for (tenant, ids) in by_tenant(keys) {
+            for chunk in ids.chunks(500) {
+                let request = GetAvailability {
+                    public_tenant_id: tenant.clone(),
+                    record_ids: chunk.to_vec(),
+                };
+                for record in self.api.get_availability(&self.call, request).await?.records {
+                    found.insert((tenant.clone(), record.record_id), record.branches);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+struct RecordLoader {
+    api: Arc<dyn CatalogueApi>,
+    call: Call,
+}
+
+impl Loader<Scoped> for RecordLoader {
+    type Value = CatalogueRecord;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for (tenant, ids) in by_tenant(keys) {
+            for chunk in ids.chunks(500) {
+                let request = GetRecords { public_tenant_id: tenant.clone(), ids: chunk.to_vec() };
+                for record in self.api.get_records(&self.call, request).await?.records {
+                    found.insert((tenant.clone(), record.id.clone()), record);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+struct BranchLoader {
+    api: Arc<dyn CatalogueApi>,
+    call: Call,
+}
+
+impl Loader<Option<String>> for BranchLoader {
+    type Value = Vec<Branch>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[Option<String>],
+    ) -> Result<HashMap<Option<String>, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for tenant in keys {
+            let mut branches = Vec::new();
+            let mut after = None;
+            loop {
+                let request = ListBranches {
+                    public_tenant_id: tenant.clone(),
+                    page: PageRequest { after, first: 100 },
+                };
+                let page = self.api.list_branches(&self.call, request).await?;
+                after = page.branches.last().map(|branch| branch.code.clone());
+                branches.extend(page.branches);
+                if !page.has_next_page {
+                    break;
+                }
+            }
+            found.insert(tenant.clone(), branches);
+        }
+        Ok(found)
+    }
 }
 
 fn not_found_as_none<T>(outcome: Result<T, ApiError>) -> Result<Option<T>> {
@@ -759,31 +894,19 @@ impl RecordNode {
     }
     /// Copies per branch and how many are on the shelf now.
     async fn availability(&self, context: &Context<'_>) -> Result<Vec<BranchAvailabilityView>> {
-        let (api, call) = parts(context)?;
-        let answer = api
-            .get_availability(
-                call,
-                GetAvailability {
-                    public_tenant_id: self.public_tenant_id.clone(),
-                    record_ids: vec![self.record.id.clone()],
-                },
-            )
-            .await
-            .map_err(to_graphql_error)?;
-        let Some(record) = answer.records.into_iter().next() else { return Ok(Vec::new()) };
-        let branches = api
-            .list_branches(
-                call,
-                ListBranches {
-                    public_tenant_id: self.public_tenant_id.clone(),
-                    page: PageRequest { after: None, first: 100 },
-                },
-            )
+        let loaders = loaders(context)?;
+        let key = (self.public_tenant_id.clone(), self.record.id.clone());
+        let Some(entries) = loaders.availability.load_one(key).await.map_err(to_graphql_error)?
+        else {
+            return Ok(Vec::new());
+        };
+        let branches = loaders
+            .branches
+            .load_one(self.public_tenant_id.clone())
             .await
             .map_err(to_graphql_error)?
-            .branches;
-        Ok(record
-            .branches
+            .unwrap_or_default();
+        Ok(entries
             .into_iter()
             .map(|entry| {
                 let branch = branches.iter().find(|branch| branch.id.0 == entry.branch_id);
@@ -817,17 +940,8 @@ impl ItemNode {
     }
     /// The record it is a copy of.
     async fn record(&self, context: &Context<'_>) -> Result<Option<RecordNode>> {
-        let (api, call) = parts(context)?;
-        let found = not_found_as_none(
-            api.get_record(
-                call,
-                GetRecord {
-                    public_tenant_id: self.public_tenant_id.clone(),
-                    id: self.item.record_id.clone(),
-                },
-            )
-            .await,
-        )?;
+        let key = (self.public_tenant_id.clone(), self.item.record_id.clone());
+        let found = loaders(context)?.records.load_one(key).await.map_err(to_graphql_error)?;
         Ok(found
             .map(|record| RecordNode { record, public_tenant_id: self.public_tenant_id.clone() }))
     }

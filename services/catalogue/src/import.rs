@@ -115,6 +115,7 @@ pub async fn run_import(
         skip_through,
     });
     let mut progress = run.progress;
+    let mut batches: u64 = 0;
     let mut pending =
         spawn_prepare(std::sync::Arc::clone(&context), source, std::sync::Arc::clone(&bytes_read));
     loop {
@@ -131,6 +132,11 @@ pub async fn run_import(
             )
         });
         progress = write_batch(&run, batch, progress).await?;
+        batches += 1;
+        if batches.is_power_of_two() {
+            // The tables have doubled since the last time: refresh the planner's view.
+            run.database.read(store::refresh_statistics).await.map_err(CatalogueError::from)?;
+        }
         on_batch(&progress);
         match next {
             None => return Ok((Ending::Completed, progress)),

@@ -657,11 +657,27 @@ pub fn find_keys(
                 .filter(record_keys::kind.eq(kind))
                 .filter(record_keys::value.eq_any(chunk))
                 .select((record_keys::value, record_keys::record_id))
-                .order((record_keys::value.asc(), record_keys::record_id.asc()))
                 .load::<(String, String)>(connection)?,
         );
     }
+    // Sorted here, not in SQL: an ORDER BY tempts the planner into walking every key of
+    // the kind in index order instead of looking up the values asked for.
+    found.sort();
     Ok(found)
+}
+
+/// Brings the planner's statistics of the catalogue's big tables up to date. A bulk
+/// import calls it as the tables grow: plans made when a table was empty (a filter over
+/// every key of a kind, say) turn a lookup into a scan once it holds a million rows.
+/// PostgreSQL replans cached statements when statistics change. On SQLite the indexes
+/// leave the planner no such choice, and ANALYZE would read whole tables, so it does
+/// nothing there.
+pub fn refresh_statistics(connection: &mut DbConnection) -> Outcome<()> {
+    if let DbConnection::Pg(inner) = connection {
+        use diesel::connection::SimpleConnection;
+        inner.batch_execute("ANALYZE records, record_keys, heading_links, items")?;
+    }
+    Ok(())
 }
 
 /// Returns `(record id, value)` for the keys of `kind` of these records.

@@ -340,7 +340,13 @@ async fn execute(
         client_address: client_address(request, state.trust_forwarded_for),
         request_id: request_id(request),
     };
-    let mut response = state.schema.execute(graphql_request.data(call).data(caller)).await;
+    // Loaders live for this request only: they carry its caller and cache nothing beyond it.
+    let loaders = athenaeum_catalogue::graphql::CatalogueLoaders::new(
+        std::sync::Arc::clone(&state.catalogue),
+        call.clone(),
+    );
+    let mut response =
+        state.schema.execute(graphql_request.data(call).data(caller).data(loaders)).await;
     // A request that never reached execution (unparsable, invalid, over a limit) has no
     // data and only errors without a path.
     let request_error = response.data == async_graphql::Value::Null

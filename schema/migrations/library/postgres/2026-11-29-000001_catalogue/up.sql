@@ -69,7 +69,8 @@ CREATE TABLE record_keys (
     record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
     PRIMARY KEY (tenant_id, kind, value, record_id)
 );
-CREATE INDEX record_keys_record ON record_keys (record_id);
+-- Covering, so that SQLite prefers it to the primary key for look-ups by record.
+CREATE INDEX record_keys_record ON record_keys (record_id, tenant_id, kind, value);
 
 -- A heading (1XX/6XX/7XX/8XX) that names an authority record by $0 or $9; authority_id
 -- is filled in once that authority record is in the catalogue.
@@ -82,7 +83,7 @@ CREATE TABLE heading_links (
     authority_key TEXT NOT NULL,
     authority_id TEXT REFERENCES records (id) ON DELETE SET NULL
 );
-CREATE INDEX heading_links_record ON heading_links (record_id);
+CREATE INDEX heading_links_record ON heading_links (record_id, tenant_id);
 CREATE INDEX heading_links_key ON heading_links (tenant_id, authority_key);
 CREATE INDEX heading_links_authority ON heading_links (authority_id);
 
@@ -110,7 +111,7 @@ CREATE TABLE items (
     updated_at TIMESTAMP NOT NULL,
     UNIQUE (tenant_id, barcode)
 );
-CREATE INDEX items_record ON items (tenant_id, record_id);
+CREATE INDEX items_record ON items (record_id, tenant_id, barcode);
 
 -- Per-tenant catalogue settings: how embedded holdings fields become items.
 CREATE TABLE catalogue_settings (
