@@ -289,3 +289,19 @@ both_backends! {
         assert_eq!(numbers.len(), 10_000);
     }
 }
+
+both_backends! {
+    async fn a_split_deployment_takes_an_upload_of_several_chunks_whole(backend) {
+        // 9.7 MB: three chunks between the gateway and the library process.
+        let deployment = Deployment::split(backend).await;
+        let operator = deployment.create_operator().await;
+        let north = deployment.onboard_library(&operator, "northshire").await;
+        let path = marc_file("loc-books-2016/BooksAll.2016.part01.first10000.mrc");
+        let started = upload(&deployment, staff(&north.admin), &path).await;
+        let id = data(&started)["importMarc"]["id"].as_str().unwrap().to_string();
+        let job = finished_job(&deployment, staff(&north.admin), &id).await;
+        assert_eq!(job["status"], "COMPLETED", "{job}");
+        assert_eq!(job["recordsNew"], 10_000, "{job}");
+        assert_eq!(job["recordsFailed"], 0, "{job}");
+    }
+}
