@@ -265,21 +265,7 @@ async fn import_file(
     if show_bar {
         eprintln!();
     }
-    let progress = ImportProgress {
-        records_read: finished.records_read,
-        records_new: finished.records_new,
-        records_overlaid: finished.records_overlaid,
-        records_skipped: finished.records_skipped,
-        records_failed: finished.records_failed,
-        matched_by_control: finished.matched_by_control,
-        matched_by_system: finished.matched_by_system,
-        matched_by_isbn: finished.matched_by_isbn,
-        items_created: finished.items_created,
-        items_failed: finished.items_failed,
-        warnings: finished.warnings,
-        bytes_read: finished.bytes_read,
-        next_position: finished.next_position,
-    };
+    let progress = ImportProgress::from(&finished);
     let elapsed = started.elapsed();
     let rate = (progress.records_read - records_at_start) as f64 / elapsed.as_secs_f64().max(0.001);
     let state = if ending == Ending::Completed { "imported" } else { "stopped" };

@@ -8,7 +8,7 @@
 //! cores the parsing and the database each get one.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use athenaeum_auth::TenantScope;
 use athenaeum_db::{Database, DbConnection, DbError};
@@ -104,9 +104,9 @@ pub async fn run_import(
     mut stop: watch::Receiver<bool>,
     mut on_batch: impl FnMut(&ImportProgress) + Send,
 ) -> Result<(Ending, ImportProgress), CatalogueError> {
-    let bytes_read = std::sync::Arc::new(bytes_read);
+    let bytes_read = Arc::new(bytes_read);
     let skip_through = u64::try_from(run.progress.next_position).unwrap_or(0);
-    let context = std::sync::Arc::new(PrepareContext {
+    let context = Arc::new(PrepareContext {
         tenant_id: run.scope.tenant_id().to_string(),
         job_id: run.job_id.clone(),
         mappings: run.mappings.clone(),
@@ -116,21 +116,15 @@ pub async fn run_import(
     });
     let mut progress = run.progress;
     let mut batches: u64 = 0;
-    let mut pending =
-        spawn_prepare(std::sync::Arc::clone(&context), source, std::sync::Arc::clone(&bytes_read));
+    let mut pending = spawn_prepare(Arc::clone(&context), source, Arc::clone(&bytes_read));
     loop {
         let (batch, source) = pending
             .await
             .map_err(|error| CatalogueError::Internal(format!("import reader stopped: {error}")))?;
         let finished = batch.finished;
         // Read and prepare the next batch while this one is written.
-        let next = (!finished).then(|| {
-            spawn_prepare(
-                std::sync::Arc::clone(&context),
-                source,
-                std::sync::Arc::clone(&bytes_read),
-            )
-        });
+        let next = (!finished)
+            .then(|| spawn_prepare(Arc::clone(&context), source, Arc::clone(&bytes_read)));
         progress = write_batch(&run, batch, progress).await?;
         batches += 1;
         if batches.is_power_of_two() {
@@ -160,9 +154,9 @@ struct PrepareContext {
 }
 
 fn spawn_prepare(
-    context: std::sync::Arc<PrepareContext>,
+    context: Arc<PrepareContext>,
     mut source: RecordSource,
-    bytes_read: std::sync::Arc<impl Fn() -> u64 + Send + Sync + 'static>,
+    bytes_read: Arc<impl Fn() -> u64 + Send + Sync + 'static>,
 ) -> tokio::task::JoinHandle<(Batch, RecordSource)> {
     tokio::task::spawn_blocking(move || {
         let mut entries = Vec::with_capacity(context.batch_size);
@@ -235,76 +229,54 @@ async fn write_batch(
     progress: ImportProgress,
 ) -> Result<ImportProgress, CatalogueError> {
     let Batch { entries, bytes_read, .. } = batch;
-    let entries = std::sync::Arc::new(entries);
-    let attempt = {
-        let entries = std::sync::Arc::clone(&entries);
-        let scope = run.scope.clone();
-        let job_id = run.job_id.clone();
-        let options = run.options.clone();
-        run.database
-            .write(move |connection| {
-                let all: Vec<&Entry> = entries.iter().collect();
-                write_entries(connection, &scope, &job_id, &options, &all, progress, bytes_read)
-            })
-            .await
+    let entries = Arc::new(entries);
+    let error = match commit(run, Arc::clone(&entries), None, progress, bytes_read).await {
+        Ok(progress) => return Ok(progress),
+        Err(error) if error.code() == ErrorCode::Unavailable => return Err(error.into()),
+        Err(error) => error,
     };
-    match attempt {
-        Ok(progress) => Ok(progress),
-        Err(error) if error.code() == ErrorCode::Unavailable => Err(error.into()),
-        Err(error) => {
-            tracing::warn!(job = %run.job_id, %error, "import batch failed; retrying record by record");
-            let mut progress = progress;
-            for index in 0..entries.len() {
-                let last = index + 1 == entries.len();
-                let entries_for_write = std::sync::Arc::clone(&entries);
-                let scope = run.scope.clone();
-                let job_id = run.job_id.clone();
-                let options = run.options.clone();
-                let before = progress;
-                let single = run
-                    .database
-                    .write(move |connection| {
-                        let one = [&entries_for_write[index]];
-                        let bytes = if last {
-                            bytes_read
-                        } else {
-                            u64::try_from(before.bytes_read).unwrap_or(0)
-                        };
-                        write_entries(connection, &scope, &job_id, &options, &one, before, bytes)
-                    })
-                    .await;
-                progress = match single {
-                    Ok(progress) => progress,
-                    Err(error) if error.code() == ErrorCode::Unavailable => {
-                        return Err(error.into());
-                    }
-                    Err(error) => {
-                        let entry = &entries[index];
-                        let failed =
-                            failure_of(entry, &format!("the record could not be stored: {error}"));
-                        let entries_failed = [failed];
-                        let scope = run.scope.clone();
-                        let job_id = run.job_id.clone();
-                        let options = run.options.clone();
-                        let bytes = if last {
-                            bytes_read
-                        } else {
-                            u64::try_from(before.bytes_read).unwrap_or(0)
-                        };
-                        run.database
-                            .write(move |connection| {
-                                let one = [&entries_failed[0]];
-                                write_entries(
-                                    connection, &scope, &job_id, &options, &one, before, bytes,
-                                )
-                            })
-                            .await?
-                    }
-                };
+    tracing::warn!(job = %run.job_id, %error, "import batch failed; retrying record by record");
+    let mut progress = progress;
+    for index in 0..entries.len() {
+        // Only the batch's last record moves the byte count to where the batch ends.
+        let bytes = if index + 1 == entries.len() {
+            bytes_read
+        } else {
+            u64::try_from(progress.bytes_read).unwrap_or(0)
+        };
+        progress = match commit(run, Arc::clone(&entries), Some(index), progress, bytes).await {
+            Ok(progress) => progress,
+            Err(error) if error.code() == ErrorCode::Unavailable => return Err(error.into()),
+            Err(error) => {
+                let message = format!("the record could not be stored: {error}");
+                let failed = Arc::new(vec![failure_of(&entries[index], &message)]);
+                commit(run, failed, None, progress, bytes).await?
             }
-            Ok(progress)
-        }
+        };
     }
+    Ok(progress)
+}
+
+/// Writes `entries` (or only the one at `only`) in one transaction.
+async fn commit(
+    run: &ImportRun,
+    entries: Arc<Vec<Entry>>,
+    only: Option<usize>,
+    progress: ImportProgress,
+    bytes_read: u64,
+) -> Result<ImportProgress, DbError> {
+    let scope = run.scope.clone();
+    let job_id = run.job_id.clone();
+    let options = run.options.clone();
+    run.database
+        .write(move |connection| {
+            let chosen: Vec<&Entry> = match only {
+                Some(index) => vec![&entries[index]],
+                None => entries.iter().collect(),
+            };
+            write_entries(connection, &scope, &job_id, &options, &chosen, progress, bytes_read)
+        })
+        .await
 }
 
 fn failure_of(entry: &Entry, message: &str) -> Entry {
@@ -502,10 +474,11 @@ fn write_entries(
             _ => None,
         })
         .collect();
-    let stored: HashMap<String, RecordRow> = store::find_records(connection, scope, &overlaid_ids)?
-        .into_iter()
-        .map(|row| (row.id.clone(), row))
-        .collect();
+    let stored: HashMap<String, (i32, Timestamp)> =
+        store::record_versions(connection, scope, &overlaid_ids)?
+            .into_iter()
+            .map(|(id, version, created_at)| (id, (version, created_at)))
+            .collect();
 
     let mut new_rows: Vec<RecordRow> = Vec::new();
     let mut new_index: HashMap<usize, usize> = HashMap::new();
@@ -583,7 +556,7 @@ fn write_entries(
                     }
                     None => {
                         let (version, created_at) = match stored.get(existing_id) {
-                            Some(old) => (old.version, old.created_at),
+                            Some(old) => *old,
                             None => match updates.iter().find(|(row, _)| &row.id == existing_id) {
                                 Some((row, version)) => (*version, row.created_at),
                                 None => continue,
@@ -929,31 +902,6 @@ fn item_row(
         created_at: at,
         updated_at: at,
     }))
-}
-
-/// Measures an import's speed for progress reports.
-#[derive(Debug, Clone, Copy)]
-pub struct Pace {
-    started: Instant,
-    records_at_start: i64,
-}
-
-impl Pace {
-    /// Starts measuring from the counters as they are now.
-    pub fn start(progress: &ImportProgress) -> Pace {
-        Pace { started: Instant::now(), records_at_start: progress.records_read }
-    }
-
-    /// Returns records per second since the start.
-    pub fn records_per_second(&self, progress: &ImportProgress) -> f64 {
-        let elapsed = self.started.elapsed().as_secs_f64().max(0.001);
-        (progress.records_read - self.records_at_start) as f64 / elapsed
-    }
-
-    /// Returns the time since the start.
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
 }
 
 /// Parses a stored record back; a stored record that no longer parses is our fault.

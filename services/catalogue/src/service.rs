@@ -1205,7 +1205,7 @@ impl CatalogueService {
             options,
             mappings,
             batch_size: self.config.import_batch_size,
-            progress: progress_of(&job),
+            progress: ImportProgress::from(&job),
         };
         let (ending, _) = import::run_import(
             run,
@@ -1456,24 +1456,6 @@ fn check_options(options: &ImportOptions) -> Outcome<()> {
         seen.push(*rule);
     }
     Ok(())
-}
-
-fn progress_of(job: &ImportJobRow) -> ImportProgress {
-    ImportProgress {
-        records_read: job.records_read,
-        records_new: job.records_new,
-        records_overlaid: job.records_overlaid,
-        records_skipped: job.records_skipped,
-        records_failed: job.records_failed,
-        matched_by_control: job.matched_by_control,
-        matched_by_system: job.matched_by_system,
-        matched_by_isbn: job.matched_by_isbn,
-        items_created: job.items_created,
-        items_failed: job.items_failed,
-        warnings: job.warnings,
-        bytes_read: job.bytes_read,
-        next_position: job.next_position,
-    }
 }
 
 fn job_view(row: ImportJobRow) -> Outcome<ImportJob> {

@@ -219,6 +219,27 @@ pub struct ImportProgress {
     pub next_position: i64,
 }
 
+impl From<&ImportJobRow> for ImportProgress {
+    /// The counters a job has committed so far.
+    fn from(job: &ImportJobRow) -> ImportProgress {
+        ImportProgress {
+            records_read: job.records_read,
+            records_new: job.records_new,
+            records_overlaid: job.records_overlaid,
+            records_skipped: job.records_skipped,
+            records_failed: job.records_failed,
+            matched_by_control: job.matched_by_control,
+            matched_by_system: job.matched_by_system,
+            matched_by_isbn: job.matched_by_isbn,
+            items_created: job.items_created,
+            items_failed: job.items_failed,
+            warnings: job.warnings,
+            bytes_read: job.bytes_read,
+            next_position: job.next_position,
+        }
+    }
+}
+
 /// A row of `import_problems`.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = import_problems)]
@@ -521,6 +542,26 @@ pub fn find_records(
     Ok(found)
 }
 
+/// Returns `(id, version, created_at)` of the records with these ids that exist: what an
+/// overlay needs of the record it replaces, without reading its MARC.
+pub fn record_versions(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    ids: &[String],
+) -> Outcome<Vec<(String, i32, Timestamp)>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        found.extend(
+            records::table
+                .filter(records::tenant_id.eq(scope.tenant_id()))
+                .filter(records::id.eq_any(chunk))
+                .select((records::id, records::version, records::created_at))
+                .load::<(String, i32, Timestamp)>(connection)?,
+        );
+    }
+    Ok(found)
+}
+
 #[diesel::dsl::auto_type(no_type_alias)]
 fn tenant_records<'a>(scope: &'a TenantScope) -> _ {
     let tenant_id: &'a str = scope.tenant_id();
@@ -756,20 +797,6 @@ pub fn heading_link_counts(
         .count()
         .get_result(connection)?;
     Ok((total, linked))
-}
-
-/// Returns a record's heading links, in insertion order.
-pub fn heading_links_of(
-    connection: &mut DbConnection,
-    scope: &TenantScope,
-    record_id: &str,
-) -> Outcome<Vec<HeadingLinkRow>> {
-    Ok(heading_links::table
-        .filter(heading_links::tenant_id.eq(scope.tenant_id()))
-        .filter(heading_links::record_id.eq(record_id))
-        .select(HeadingLinkRow::as_select())
-        .order(heading_links::id.asc())
-        .load(connection)?)
 }
 
 // ---- items --------------------------------------------------------------------------

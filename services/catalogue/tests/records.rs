@@ -7,7 +7,6 @@
 
 mod support;
 
-use async_graphql::ID;
 use athenaeum_catalogue::api::*;
 use athenaeum_kernel::ErrorCode;
 use athenaeum_testkit::both_backends;
@@ -238,7 +237,6 @@ both_backends! {
         assert_eq!(clash.field.as_deref(), Some("code"));
         let bad = refused(api.save_branch(&world.north.admin, SaveBranch { id: None, code: "two words".into(), name: "x".into() }).await, ErrorCode::Validation);
         assert_eq!(bad.field.as_deref(), Some("code"));
-        let _ = ID::from("unused");
     }
 
     async fn an_export_read_back_gives_the_same_records(backend) {

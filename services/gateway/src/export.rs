@@ -19,7 +19,7 @@ use athenaeum_kernel::ApiError;
 use athenaeum_transport::Call;
 use serde::Deserialize;
 
-use crate::graphql_http::{GatewayState, authenticate, client_address, request_id};
+use crate::graphql_http::{GatewayState, authenticate, client_address, error_body, request_id};
 
 /// Records fetched per page while streaming.
 const PAGE: u32 = 500;
@@ -37,9 +37,7 @@ pub struct ExportQuery {
 }
 
 fn problem(status: StatusCode, error: &ApiError) -> HttpResponse {
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": error.message, "extensions": { "code": error.code.as_str() } }]
-    }))
+    HttpResponse::build(status).json(error_body(error))
 }
 
 fn parse(query: &ExportQuery) -> Result<(MarcSyntax, RecordFilter), ApiError> {

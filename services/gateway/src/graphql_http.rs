@@ -136,7 +136,7 @@ fn negotiate(request: &HttpRequest) -> Option<MediaType> {
     best.map(|(media, _)| media)
 }
 
-fn error_body(error: &ApiError) -> serde_json::Value {
+pub(crate) fn error_body(error: &ApiError) -> serde_json::Value {
     let mut extensions = json!({ "code": error.code.as_str() });
     if let Some(field) = &error.field {
         extensions["field"] = json!(field);
