@@ -55,6 +55,8 @@ pub struct Caller {
     pub tenant_slug: String,
     /// The account's roles in that tenant.
     pub roles: Vec<Role>,
+    /// For a service's own token, the service's name (no account, tenant or role).
+    pub service: Option<String>,
 }
 
 impl Caller {
@@ -95,6 +97,17 @@ impl Caller {
             return Ok(());
         }
         Err(AuthError::Forbidden("only a platform operator may do this".into()))
+    }
+
+    /// Fails with `Forbidden` unless the caller is the named service (with its own
+    /// token) or a platform operator.
+    pub fn require_service(&self, service: &str) -> Result<(), AuthError> {
+        if self.service.as_deref() == Some(service) || self.has_role(Role::Operator) {
+            return Ok(());
+        }
+        Err(AuthError::Forbidden(format!(
+            "only the {service} service or a platform operator may do this"
+        )))
     }
 
     /// Returns the scope of another tenant, for a platform operator acting on it (for

@@ -68,6 +68,25 @@ impl SigningKey {
         Ok(key)
     }
 
+    /// Loads the signing key named by the configuration, never generating one: for
+    /// services other than identity that sign their own background requests.
+    ///
+    /// Fails with `Key` when there is no key or it is unreadable.
+    pub fn load(config: &AuthConfig, data_dir: &Path) -> Result<SigningKey, AuthError> {
+        if !config.signing_key_pem.is_empty() {
+            return SigningKey::from_pem(&config.signing_key_pem);
+        }
+        let path = signing_key_path(config, data_dir);
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            AuthError::Key(format!(
+                "cannot read the token signing key {}: {error} (set auth.signing_key_file or auth.signing_key_pem)",
+                path.display()
+            ))
+        })?;
+        SigningKey::from_pem(&text)
+            .map_err(|error| AuthError::Key(format!("{}: {error}", path.display())))
+    }
+
     /// Generates a new random key.
     pub fn generate() -> Result<SigningKey, AuthError> {
         let random = ring::rand::SystemRandom::new();

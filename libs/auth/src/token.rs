@@ -30,6 +30,11 @@ pub struct AccessClaims {
     pub exp: u64,
     /// Unique token id.
     pub jti: String,
+    /// The service this token speaks for, in tokens that services sign for their own
+    /// background work (the search indexer reading the change feed); never set in a
+    /// person's token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svc: Option<String>,
 }
 
 /// A freshly signed access token.
@@ -81,6 +86,28 @@ impl TokenIssuer {
             nbf: now,
             exp: now + self.ttl_seconds,
             jti: athenaeum_kernel::new_id(),
+            svc: None,
+        };
+        self.sign(&claims).map(|token| IssuedToken { token, expires_at: claims.exp })
+    }
+
+    /// Signs a token for a service's own work: no account, no tenant and no role, only
+    /// the service's name, which the operations meant for it check with
+    /// [`Caller::require_service`].
+    pub fn issue_service(&self, service: &str) -> Result<IssuedToken, AuthError> {
+        let now = seconds_since_epoch();
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: format!("service:{service}"),
+            tid: String::new(),
+            tsl: String::new(),
+            roles: Vec::new(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_seconds,
+            jti: athenaeum_kernel::new_id(),
+            svc: Some(service.to_string()),
         };
         self.sign(&claims).map(|token| IssuedToken { token, expires_at: claims.exp })
     }
@@ -162,6 +189,7 @@ impl TokenVerifier {
             tenant_id: claims.tid,
             tenant_slug: claims.tsl,
             roles: claims.roles,
+            service: claims.svc,
         })
     }
 }
@@ -185,6 +213,24 @@ mod tests {
         let token = issuer.issue("account-1", "tenant-1", "north", &[Role::Staff]).unwrap();
         let payload = token.token.split('.').nth(1).unwrap();
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_service_token_names_its_service_and_nothing_else() {
+        let issuer = issuer();
+        let token = issuer.issue_service("search").unwrap();
+        let caller = issuer.verifier(0).verify(&token.token).unwrap();
+        assert_eq!(caller.service.as_deref(), Some("search"));
+        assert!(caller.require_service("search").is_ok());
+        assert!(caller.require_service("mail").is_err());
+        assert!(caller.tenant_id.is_empty() && caller.roles.is_empty());
+        assert!(caller.require_staff().is_err());
+        assert!(caller.require_operator().is_err());
+        // A person's token is not a service's, whatever its roles short of operator.
+        let admin = issuer.issue("account-1", "tenant-1", "north", &[Role::Admin]).unwrap();
+        let admin = issuer.verifier(0).verify(&admin.token).unwrap();
+        assert_eq!(admin.service, None);
+        assert!(admin.require_service("search").is_err());
     }
 
     #[test]

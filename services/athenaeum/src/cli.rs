@@ -58,6 +58,9 @@ pub enum Command {
     ImportMarc(crate::marc::ImportArgs),
     /// Exports a tenant's records as MARCXML, ISO 2709 or MARC-in-JSON.
     ExportMarc(crate::marc::ExportArgs),
+    /// Rebuilds the search index from the catalogue (one tenant's records with --tenant).
+    /// A running server keeps answering from the old index and swaps when done.
+    Reindex(crate::search::ReindexArgs),
 }
 
 /// Flags of `serve`.
@@ -166,6 +169,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Schema => write_out(&athenaeum_gateway::sdl()),
         Command::ImportMarc(args) => crate::marc::import(&config, args).await,
         Command::ExportMarc(args) => crate::marc::export(&config, args).await,
+        Command::Reindex(args) => crate::search::reindex(&config, args).await,
     }
 }
 
@@ -208,6 +212,9 @@ async fn serve(config: Config, services: &[ServiceName]) -> anyhow::Result<()> {
     if application.services().contains(&ServiceName::Library) {
         lines
             .push_str(&format!("  library       {base}/internal/catalogue (service-to-service)\n"));
+    }
+    if application.services().contains(&ServiceName::Search) {
+        lines.push_str(&format!("  search        {base}/internal/search (service-to-service)\n"));
     }
     lines.push_str(&format!(
         "  health        {base}/healthz  {base}/readyz  {base}/metrics\nPress Ctrl-C to stop.\n"

@@ -12,6 +12,7 @@ use athenaeum_db::DatabaseConfig;
 use athenaeum_gateway::GraphqlLimits;
 use athenaeum_identity::IdentityConfig;
 use athenaeum_mail::MailConfig;
+use athenaeum_search::SearchConfig;
 use serde::{Deserialize, Serialize};
 
 /// Prefix of configuration environment variables.
@@ -33,6 +34,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// The catalogue: MARC import batching and upload limits.
     pub catalogue: CatalogueConfig,
+    /// The search index: how it follows the catalogue's changes.
+    pub search: SearchConfig,
     /// Outgoing mail.
     pub mail: MailConfig,
     /// GraphQL limits.
@@ -94,6 +97,8 @@ pub struct RemoteServices {
     pub identity_url: String,
     /// The library service (catalogue), e.g. `http://10.0.0.6:8082`.
     pub library_url: String,
+    /// The search service, e.g. `http://10.0.0.7:8083`.
+    pub search_url: String,
     /// Time-out of one call to another service.
     pub timeout_seconds: u64,
 }
@@ -103,6 +108,7 @@ impl Default for RemoteServices {
         RemoteServices {
             identity_url: String::new(),
             library_url: String::new(),
+            search_url: String::new(),
             timeout_seconds: 30,
         }
     }

@@ -1326,14 +1326,71 @@ impl CatalogueService {
         })
     }
 
+    async fn read_index_feed_as(&self, call: &Call, request: ReadIndexFeed) -> Outcome<IndexFeed> {
+        self.caller(call)?.require_service("search")?;
+        check_feed_limit(request.limit, 10_000)?;
+        self.database
+            .read(move |connection| {
+                let events =
+                    store::read_changes(connection, request.after, i64::from(request.limit))?;
+                let last_position = events.last().map_or(request.after, |event| event.position);
+                let mut touched: Vec<String> =
+                    events.iter().map(|event| event.record_id.clone()).collect();
+                touched.sort_unstable();
+                touched.dedup();
+                let rows = store::index_records(connection, &touched)?;
+                let (records, other_kinds) = index_records(connection, rows)?;
+                let present: std::collections::HashSet<&str> =
+                    records.iter().map(|record| record.record_id.as_str()).collect();
+                let mut removed: Vec<RecordRef> = other_kinds;
+                for event in &events {
+                    if !present.contains(event.record_id.as_str())
+                        && !removed.iter().any(|gone| gone.record_id == event.record_id)
+                    {
+                        removed.push(RecordRef {
+                            tenant_id: event.tenant_id.clone(),
+                            record_id: event.record_id.clone(),
+                        });
+                    }
+                }
+                Ok::<_, CatalogueError>(IndexFeed {
+                    last_position,
+                    events: u32::try_from(events.len()).unwrap_or(u32::MAX),
+                    records,
+                    removed,
+                })
+            })
+            .await
+    }
+
+    async fn scan_index_records_as(
+        &self,
+        call: &Call,
+        request: ScanIndexRecords,
+    ) -> Outcome<IndexScan> {
+        self.caller(call)?.require_service("search")?;
+        check_feed_limit(request.limit, 2_000)?;
+        self.database
+            .read(move |connection| {
+                // Read the head first: every change up to it is committed, so the page read
+                // after it reflects at least that much.
+                let head_position = store::feed_head(connection)?;
+                let rows = store::scan_index_records(
+                    connection,
+                    request.tenant_id.as_deref(),
+                    request.after_id.as_deref(),
+                    i64::from(request.limit) + 1,
+                )?;
+                let (rows, has_next_page) = split_page(rows, i64::from(request.limit));
+                let (records, _) = index_records(connection, rows)?;
+                Ok::<_, CatalogueError>(IndexScan { head_position, records, has_next_page })
+            })
+            .await
+    }
+
     async fn read_changes_as(&self, call: &Call, request: ReadChanges) -> Outcome<ChangePage> {
-        self.caller(call)?.require_operator()?;
-        if !(1..=10_000).contains(&request.limit) {
-            return Err(refusal(
-                "limit",
-                format!("limit must be between 1 and 10000, not {}", request.limit),
-            ));
-        }
+        self.caller(call)?.require_service("search")?;
+        check_feed_limit(request.limit, 10_000)?;
         let rows = self
             .database
             .read(move |connection| {
@@ -1747,5 +1804,65 @@ athenaeum_transport::implement_api! {
         fn list_import_problems(ListImportProblems) -> ImportProblemPage => list_import_problems_as;
         fn export_records(ExportRecords) -> MarcPage => export_records_as;
         fn read_changes(ReadChanges) -> ChangePage => read_changes_as;
+        fn read_index_feed(ReadIndexFeed) -> IndexFeed => read_index_feed_as;
+        fn scan_index_records(ScanIndexRecords) -> IndexScan => scan_index_records_as;
     }
+}
+
+fn check_feed_limit(limit: u32, most: u32) -> Outcome<()> {
+    if (1..=most).contains(&limit) {
+        return Ok(());
+    }
+    Err(refusal("limit", format!("limit must be between 1 and {most}, not {limit}")))
+}
+
+/// Turns stored rows into what the index needs, with their items; rows that are not
+/// bibliographic come back as references to drop from the index.
+fn index_records(
+    connection: &mut DbConnection,
+    rows: Vec<store::IndexRecordRow>,
+) -> Result<(Vec<IndexRecord>, Vec<RecordRef>), CatalogueError> {
+    let (bibliographic, others): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|row| row.2 == "bibliographic");
+    let ids: Vec<String> = bibliographic.iter().map(|row| row.0.clone()).collect();
+    let mut items: std::collections::HashMap<String, Vec<IndexItem>> =
+        std::collections::HashMap::new();
+    for (
+        item_id,
+        record_id,
+        barcode,
+        branch_code,
+        branch_name,
+        location_name,
+        call_number,
+        status,
+    ) in store::index_items(connection, &ids)?
+    {
+        items.entry(record_id).or_default().push(IndexItem {
+            item_id,
+            barcode,
+            branch_code,
+            branch_name,
+            location_name,
+            call_number,
+            status: ItemStatus::parse(&status).unwrap_or(ItemStatus::InProcessing),
+        });
+    }
+    let records = bibliographic
+        .into_iter()
+        .map(|(record_id, tenant_id, _, version, created_at, updated_at, description)| {
+            IndexRecord {
+                items: items.remove(&record_id).unwrap_or_default(),
+                tenant_id,
+                record_id,
+                version,
+                created_at: created_at.and_utc(),
+                updated_at: updated_at.and_utc(),
+                description,
+            }
+        })
+        .collect();
+    let others =
+        others.into_iter().map(|row| RecordRef { tenant_id: row.1, record_id: row.0 }).collect();
+    Ok((records, others))
 }

@@ -1224,3 +1224,139 @@ pub fn read_changes(
         .limit(limit)
         .load(connection)?)
 }
+
+/// What the search index needs of a record: id, tenant, kind, version, created and
+/// updated times, and the stored description.
+pub type IndexRecordRow = (String, String, String, i32, Timestamp, Timestamp, String);
+
+/// What the search index needs of an item: id, record id, barcode, branch code and name,
+/// location name, call number, status.
+pub type IndexItemRow =
+    (String, String, String, String, String, Option<String>, Option<String>, String);
+
+/// Returns the records with these ids, of any tenant and kind (the change feed names
+/// records across tenants; ids are unique platform-wide).
+pub fn index_records(
+    connection: &mut DbConnection,
+    ids: &[String],
+) -> Outcome<Vec<IndexRecordRow>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        found.extend(
+            records::table
+                .filter(records::id.eq_any(chunk))
+                .select((
+                    records::id,
+                    records::tenant_id,
+                    records::kind,
+                    records::version,
+                    records::created_at,
+                    records::updated_at,
+                    records::description,
+                ))
+                .load::<IndexRecordRow>(connection)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Returns up to `limit` bibliographic records after `after_id` in id order, of one
+/// tenant or of all.
+pub fn scan_index_records(
+    connection: &mut DbConnection,
+    tenant_id: Option<&str>,
+    after_id: Option<&str>,
+    limit: i64,
+) -> Outcome<Vec<IndexRecordRow>> {
+    let mut query = records::table
+        .filter(records::kind.eq("bibliographic"))
+        .filter(records::id.gt(after_id.unwrap_or("")))
+        .order(records::id.asc())
+        .select((
+            records::id,
+            records::tenant_id,
+            records::kind,
+            records::version,
+            records::created_at,
+            records::updated_at,
+            records::description,
+        ))
+        .limit(limit)
+        .into_boxed();
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(records::tenant_id.eq(tenant_id.to_string()));
+    }
+    Ok(query.load::<IndexRecordRow>(connection)?)
+}
+
+/// Returns the items of these records with their branch and location names.
+pub fn index_items(
+    connection: &mut DbConnection,
+    record_ids: &[String],
+) -> Outcome<Vec<IndexItemRow>> {
+    let mut rows = Vec::new();
+    for chunk in record_ids.chunks(CHUNK) {
+        rows.extend(
+            items::table
+                .filter(items::record_id.eq_any(chunk))
+                .order(items::barcode.asc())
+                .select((
+                    items::id,
+                    items::record_id,
+                    items::barcode,
+                    items::branch_id,
+                    items::location_id,
+                    items::call_number,
+                    items::status,
+                ))
+                .load::<(String, String, String, String, Option<String>, Option<String>, String)>(
+                    connection,
+                )?,
+        );
+    }
+    let mut branch_ids: Vec<String> = rows.iter().map(|row| row.3.clone()).collect();
+    branch_ids.sort_unstable();
+    branch_ids.dedup();
+    let mut location_ids: Vec<String> = rows.iter().filter_map(|row| row.4.clone()).collect();
+    location_ids.sort_unstable();
+    location_ids.dedup();
+    let mut branch_names = std::collections::HashMap::new();
+    for chunk in branch_ids.chunks(CHUNK) {
+        for (id, code, name) in branches::table
+            .filter(branches::id.eq_any(chunk))
+            .select((branches::id, branches::code, branches::name))
+            .load::<(String, String, String)>(connection)?
+        {
+            branch_names.insert(id, (code, name));
+        }
+    }
+    let mut location_names = std::collections::HashMap::new();
+    for chunk in location_ids.chunks(CHUNK) {
+        for (id, name) in shelving_locations::table
+            .filter(shelving_locations::id.eq_any(chunk))
+            .select((shelving_locations::id, shelving_locations::name))
+            .load::<(String, String)>(connection)?
+        {
+            location_names.insert(id, name);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, record_id, barcode, branch_id, location_id, call_number, status)| {
+            let (branch_code, branch_name) = branch_names
+                .get(&branch_id)
+                .cloned()
+                .unwrap_or_else(|| (branch_id.clone(), branch_id));
+            let location_name = location_id.and_then(|id| location_names.get(&id).cloned());
+            (id, record_id, barcode, branch_code, branch_name, location_name, call_number, status)
+        })
+        .collect())
+}
+
+/// Returns the change feed's last position (0 when empty).
+pub fn feed_head(connection: &mut DbConnection) -> Outcome<i64> {
+    Ok(change_events::table
+        .select(diesel::dsl::max(change_events::position))
+        .get_result::<Option<i64>>(connection)?
+        .unwrap_or(0))
+}

@@ -10,6 +10,8 @@ use athenaeum_identity::IdentityApi;
 use athenaeum_identity::api::FindTenant;
 use athenaeum_identity::graphql::{IdentityMutation, IdentityQuery};
 use athenaeum_kernel::{ApiError, ErrorCode};
+use athenaeum_search::SearchApi;
+use athenaeum_search::graphql::SearchQuery;
 use athenaeum_transport::Call;
 use athenaeum_transport::graphql::{TenantDirectory, to_graphql_error};
 use futures_util::Stream;
@@ -20,7 +22,7 @@ use crate::ops::Dependency;
 /// The root query: every service's queries side by side.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(IdentityQuery, CatalogueQuery, PlatformQuery);
+pub struct QueryRoot(IdentityQuery, CatalogueQuery, SearchQuery, PlatformQuery);
 
 /// The root mutation.
 #[derive(MergedObject, Default)]
@@ -37,6 +39,8 @@ pub struct Services {
     pub identity: Arc<dyn IdentityApi>,
     /// Records, items, imports.
     pub catalogue: Arc<dyn CatalogueApi>,
+    /// Searching.
+    pub search: Arc<dyn SearchApi>,
     /// What readiness depends on, for the `readiness` subscription.
     pub dependencies: Arc<Vec<Dependency>>,
 }
@@ -53,6 +57,7 @@ pub fn build_schema(
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .data(services.identity)
         .data(services.catalogue)
+        .data(services.search)
         .data(directory)
         .data(services.dependencies)
         .extension(MetricsExtension::new(metrics))
