@@ -1,0 +1,439 @@
+//! Fixtures shared by the search service's integration tests: the catalogue on a fresh
+//! library database with two libraries and their people (tokens signed with a test key,
+//! as the identity service would sign them), and the search service following its change
+//! feed into an index in a temporary folder, with short poll and commit intervals.
+#![allow(dead_code, reason = "each test file uses a different part of the fixtures")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test fixtures fail loudly at the first thing that goes wrong"
+)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use athenaeum_auth::{AuthConfig, Role, SigningKey, TokenIssuer};
+use athenaeum_catalogue::api::*;
+use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService, MIGRATIONS};
+use athenaeum_search::api::*;
+use athenaeum_search::{SearchApi, SearchConfig, SearchService, searcher};
+use athenaeum_testkit::{Backend, TestDatabase};
+use athenaeum_transport::Call;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use athenaeum_testkit::refused;
+
+/// Returns the shared test data folder (`ATHENAEUM_SHARED_DATA`, else `../shared/data`
+/// beside the workspace).
+pub fn shared_data() -> PathBuf {
+    let folder = std::env::var_os("ATHENAEUM_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    assert!(
+        folder.join("marc").is_dir(),
+        "the shared test data is missing at {}; set ATHENAEUM_SHARED_DATA",
+        folder.display()
+    );
+    folder
+}
+
+/// The first 1,000 records of the Library of Congress's 2016 books file.
+pub fn loc_1000() -> PathBuf {
+    shared_data().join("marc/loc-books-2016/BooksAll.2016.part01.first1000.mrc")
+}
+
+/// The first 10,000 records of the Library of Congress's 2016 books file.
+pub fn loc_10000() -> PathBuf {
+    shared_data().join("marc/loc-books-2016/BooksAll.2016.part01.first10000.mrc")
+}
+
+/// Settings that make changes searchable quickly in tests.
+pub fn fast_config() -> SearchConfig {
+    SearchConfig { poll_interval_ms: 20, commit_interval_ms: 100, ..SearchConfig::default() }
+}
+
+/// One library (tenant) and its people.
+pub struct Library {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// A member of staff.
+    pub staff: Call,
+    /// An administrator.
+    pub admin: Call,
+    /// A patron.
+    pub patron: Call,
+}
+
+/// The search service and the task running its follower.
+struct Running {
+    service: Arc<SearchService>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// The catalogue on a fresh database, two libraries, and the search service following it.
+pub struct World {
+    /// The catalogue.
+    pub catalogue: Arc<CatalogueService>,
+    /// The first library.
+    pub north: Library,
+    /// The second library.
+    pub south: Library,
+    /// An operator of the platform.
+    pub operator: Call,
+    /// Signs tokens.
+    pub issuer: TokenIssuer,
+    /// The key the issuer signs with; the search service signs with it too.
+    pub key: SigningKey,
+    search: Option<Running>,
+    /// The search service's folder.
+    pub search_dir: tempfile::TempDir,
+    stop_imports: watch::Sender<bool>,
+    /// The database; dropped after the services.
+    pub db: TestDatabase,
+}
+
+impl World {
+    /// Starts the catalogue on a fresh database of `backend` and the search service
+    /// beside it.
+    pub async fn start(backend: Backend) -> World {
+        let db = athenaeum_testkit::test_database(backend, &MIGRATIONS).await;
+        let key = SigningKey::generate().unwrap();
+        let auth = AuthConfig::default();
+        let issuer = TokenIssuer::new(key.clone(), &auth);
+        let catalogue = Arc::new(CatalogueService::new(
+            db.database.clone(),
+            issuer.verifier(0),
+            CatalogueConfig::default(),
+            &db.databases.data_path(),
+        ));
+        let (stop_imports, stop_signal) = watch::channel(false);
+        tokio::spawn(Arc::clone(&catalogue).run_imports(stop_signal));
+        let north = library(&issuer, "north");
+        let south = library(&issuer, "south");
+        let operator =
+            call(&issuer, "00000000-0000-7000-8000-000000000000", "platform", &[Role::Operator]);
+        let search_dir = tempfile::Builder::new().prefix("athenaeum-search-").tempdir().unwrap();
+        let mut world = World {
+            catalogue,
+            north,
+            south,
+            operator,
+            issuer,
+            key,
+            search: None,
+            search_dir,
+            stop_imports,
+            db,
+        };
+        world.start_search();
+        world
+    }
+
+    /// Opens the search service on the world's folder and starts its follower.
+    pub fn start_search(&mut self) {
+        assert!(self.search.is_none(), "the search service is already running");
+        let auth = AuthConfig::default();
+        let service = Arc::new(
+            SearchService::open(
+                self.search_dir.path(),
+                Arc::clone(&self.catalogue) as Arc<dyn CatalogueApi>,
+                self.key.clone(),
+                &auth,
+                self.issuer.verifier(0),
+                fast_config(),
+            )
+            .unwrap(),
+        );
+        let (stop, signal) = watch::channel(false);
+        let task = tokio::spawn(Arc::clone(&service).run(signal));
+        self.search = Some(Running { service, stop, task });
+    }
+
+    /// Stops the search service's follower, waits for its last commit, and drops it.
+    pub async fn stop_search(&mut self) {
+        let running = self.search.take().expect("the search service is running");
+        running.stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(30), running.task)
+            .await
+            .expect("the search service stops within 30 s")
+            .unwrap();
+        // Rebuilds spawned by the service may still hold it for a moment.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut service = running.service;
+        loop {
+            match Arc::try_unwrap(service) {
+                Ok(service) => {
+                    drop(service);
+                    return;
+                }
+                Err(shared) => {
+                    assert!(Instant::now() < deadline, "the search service is still in use");
+                    service = shared;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }
+    }
+
+    /// The search service.
+    pub fn search(&self) -> &Arc<SearchService> {
+        &self.search.as_ref().expect("the search service is running").service
+    }
+
+    /// The search service as the trait callers use.
+    pub fn search_api(&self) -> &dyn SearchApi {
+        self.search().as_ref()
+    }
+
+    /// The catalogue as the trait callers use.
+    pub fn api(&self) -> &dyn CatalogueApi {
+        self.catalogue.as_ref()
+    }
+
+    /// Returns the change feed's last position.
+    pub async fn feed_head(&self) -> i64 {
+        self.api()
+            .scan_index_records(
+                &self.operator,
+                ScanIndexRecords { tenant_id: None, after_id: None, limit: 1 },
+            )
+            .await
+            .unwrap()
+            .head_position
+    }
+
+    /// Waits until the search service has committed everything the change feed holds
+    /// now; panics after `timeout`.
+    pub async fn wait_until_indexed_within(&self, timeout: Duration) -> Duration {
+        let head = self.feed_head().await;
+        let started = Instant::now();
+        loop {
+            let committed = self.search().committed_position().unwrap();
+            if committed >= head {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "the search index did not catch up with the change feed within {timeout:?}: \
+                 committed position {committed}, feed head {head}; status {:?}",
+                self.search().status()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the search service has committed everything the change feed holds
+    /// now (at most two minutes, for the first build of a large catalogue).
+    pub async fn wait_until_indexed(&self) -> Duration {
+        self.wait_until_indexed_within(Duration::from_secs(120)).await
+    }
+
+    /// Searches one library as `call`, with the defaults for everything else.
+    pub async fn search_as(&self, call: &Call, query: &str) -> SearchResults {
+        self.search_with(call, SearchRequest { query: query.into(), ..request() }).await
+    }
+
+    /// Runs a search and fails the test when it is refused.
+    pub async fn search_with(&self, call: &Call, request: SearchRequest) -> SearchResults {
+        let query = request.query.clone();
+        match self.search_api().search(call, request).await {
+            Ok(results) => results,
+            Err(error) => panic!("the search {query:?} was refused: {error:?}"),
+        }
+    }
+
+    /// Imports a file the way the command line does, to the end, and returns the job.
+    pub async fn import_file(&self, library: &Library, path: &Path) -> ImportJob {
+        let scope = self.scope(library);
+        let (job, _) =
+            self.catalogue.local_import_job(&scope, path, &ImportOptions::default()).await.unwrap();
+        let reader = athenaeum_marc::RecordReader::open(path).unwrap();
+        let (_, stop) = watch::channel(false);
+        let (_, finished) =
+            self.catalogue.run_job(&scope, job, reader, stop, |_| {}).await.unwrap();
+        let job = CatalogueService::job_view(finished).unwrap();
+        assert_eq!(job.status, ImportStatus::Completed, "import of {}", path.display());
+        job
+    }
+
+    /// Returns the tenant scope of a library, as an operator would act on it.
+    pub fn scope(&self, library: &Library) -> athenaeum_auth::TenantScope {
+        let token = self.operator.token.clone().unwrap();
+        let caller = self.catalogue.verify(&token).unwrap();
+        caller.operator_scope(&library.tenant_id).unwrap()
+    }
+
+    /// Returns every record of a library, oldest first.
+    pub async fn all_records(&self, library: &Library) -> Vec<CatalogueRecord> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .api()
+                .list_records(
+                    &library.staff,
+                    ListRecords {
+                        public_tenant_id: None,
+                        filter: RecordFilter::default(),
+                        page: PageRequest { after, first: 100 },
+                    },
+                )
+                .await
+                .unwrap();
+            after = page.records.last().map(|record| record.id.clone());
+            all.extend(page.records);
+            if !page.has_next_page {
+                return all;
+            }
+        }
+    }
+
+    /// Returns (tenant id, record id) of every bibliographic record of both libraries:
+    /// what the index must hold.
+    pub async fn catalogue_documents(&self) -> Vec<(String, String)> {
+        let mut all = BTreeSet::new();
+        for library in [&self.north, &self.south] {
+            for record in self.all_records(library).await {
+                if record.kind == RecordKind::Bibliographic {
+                    all.insert((library.tenant_id.clone(), record.id));
+                }
+            }
+        }
+        all.into_iter().collect()
+    }
+
+    /// Returns (tenant id, record id) of every document in the index in use, sorted,
+    /// with repeats kept.
+    pub fn index_documents(&self) -> Vec<(String, String)> {
+        searcher::all_documents(&self.search().current()).unwrap()
+    }
+
+    /// Creates a branch of a library.
+    pub async fn branch(&self, library: &Library, code: &str, name: &str) -> Branch {
+        self.api()
+            .save_branch(
+                &library.admin,
+                SaveBranch { id: None, code: code.into(), name: name.into() },
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Creates a record with the simple form.
+    pub async fn create_form(&self, library: &Library, form: RecordForm) -> CatalogueRecord {
+        self.api()
+            .create_record(
+                &library.staff,
+                CreateRecord { content: RecordContent::Form(Box::new(form)) },
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Creates a record from MARCXML.
+    pub async fn create_marcxml(&self, library: &Library, xml: &str) -> CatalogueRecord {
+        self.api()
+            .create_record(
+                &library.staff,
+                CreateRecord {
+                    content: RecordContent::Marc { syntax: MarcSyntax::MarcXml, text: xml.into() },
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Adds an available copy of a record to a branch.
+    pub async fn add_item(
+        &self,
+        library: &Library,
+        record_id: &str,
+        branch: &Branch,
+        barcode: &str,
+    ) -> Item {
+        self.api()
+            .create_item(
+                &library.staff,
+                CreateItem { record_id: record_id.into(), item: item_input(barcode, branch) },
+            )
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(running) = self.search.take() {
+            let _ = running.stop.send(true);
+            running.task.abort();
+        }
+        let _ = self.stop_imports.send(true);
+    }
+}
+
+/// A library search with the defaults: best match first, twenty results, no facets.
+pub fn request() -> SearchRequest {
+    SearchRequest { first: 20, ..SearchRequest::default() }
+}
+
+/// The fields of a new copy.
+pub fn item_input(barcode: &str, branch: &Branch) -> ItemInput {
+    ItemInput {
+        barcode: barcode.into(),
+        branch_id: branch.id.clone(),
+        location_id: None,
+        call_number: Some(format!("{} {barcode}", branch.code)),
+        material_type_id: None,
+        loan_type_id: None,
+        copy_number: None,
+        volume: None,
+        price: None,
+        public_note: None,
+        staff_note: None,
+    }
+}
+
+fn library(issuer: &TokenIssuer, slug: &str) -> Library {
+    let tenant_id = athenaeum_kernel::new_id();
+    Library {
+        staff: call(issuer, &tenant_id, slug, &[Role::Staff]),
+        admin: call(issuer, &tenant_id, slug, &[Role::Admin]),
+        patron: call(issuer, &tenant_id, slug, &[Role::Patron]),
+        tenant_id,
+    }
+}
+
+/// Returns a call carrying a token for an account with `roles` in a tenant.
+pub fn call(issuer: &TokenIssuer, tenant_id: &str, slug: &str, roles: &[Role]) -> Call {
+    let token = issuer.issue(&athenaeum_kernel::new_id(), tenant_id, slug, roles).unwrap().token;
+    Call::anonymous().with_token(token)
+}
+
+/// Returns the record ids of a library search's hits, in order.
+pub fn ids(results: &SearchResults) -> Vec<String> {
+    results.hits.iter().map(|hit| hit.record_id.clone()).collect()
+}
+
+/// Polls `check` every 20 ms until it returns true; returns how long that took, or
+/// `None` when it did not within `timeout`.
+pub async fn poll_until<F, Fut>(timeout: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    loop {
+        if check().await {
+            return Some(started.elapsed());
+        }
+        if started.elapsed() >= timeout {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
