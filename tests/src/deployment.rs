@@ -30,9 +30,9 @@ const NO_DATABASE: &str = "postgres://the-gateway-has-no-database@127.0.0.1:1/no
 pub enum Topology {
     /// `athenaeum serve`: every service in one process.
     AllInOne,
-    /// `serve --service identity`, `serve --service library` and `serve --service
-    /// gateway`, the gateway calling the others over HTTP; they share the data folder only
-    /// for the token verification key.
+    /// `serve --service identity`, `serve --service library`, `serve --service search`
+    /// and `serve --service gateway`, calling each other over HTTP; they share the data
+    /// folder only for the token keys (search signs its own requests to the library).
     Split,
 }
 
@@ -66,16 +66,20 @@ impl DeploymentBuilder {
         let mut with_database = common.clone();
         with_database.insert("ATHENAEUM__DATABASE__URL".into(), databases.config.url.clone());
 
-        let (gateway, identity, library) = match self.topology {
-            Topology::AllInOne => {
-                (Process::start("athenaeum", &with_database, &[], scratch.path()).await, None, None)
-            }
+        let (gateway, identity, library, search) = match self.topology {
+            Topology::AllInOne => (
+                Process::start("athenaeum", &with_database, &[], scratch.path()).await,
+                None,
+                None,
+                None,
+            ),
             Topology::Split => start_split(&common, &with_database, scratch.path()).await,
         };
         Deployment {
             gateway,
             identity,
             library,
+            search,
             topology: self.topology,
             backend: self.backend,
             http: reqwest::Client::new(),
@@ -85,7 +89,8 @@ impl DeploymentBuilder {
     }
 }
 
-/// Starts identity and the library service, then the gateway pointed at them. The
+/// Starts identity, the library service and the search service, then the gateway
+/// pointed at them. The
 /// gateway's port is chosen first because identity must know the public address its
 /// emailed links point at; should another process take that port meanwhile, they start
 /// again on another.
@@ -93,7 +98,7 @@ async fn start_split(
     common: &Environment,
     with_database: &Environment,
     log_dir: &std::path::Path,
-) -> (Process, Option<Process>, Option<Process>) {
+) -> (Process, Option<Process>, Option<Process>, Option<Process>) {
     let mut last_failure = String::new();
     for _ in 0..3 {
         let gateway_port = free_port();
@@ -106,6 +111,12 @@ async fn start_split(
             Process::start("identity", &identity_environment, &["identity"], log_dir).await;
         // The library verifies tokens with the key identity wrote into the data folder.
         let library = Process::start("library", with_database, &["library"], log_dir).await;
+        // Search opens no database: it reads the catalogue through the library service.
+        let mut search_environment = common.clone();
+        search_environment
+            .insert("ATHENAEUM__SERVICES__LIBRARY_URL".into(), library.url().to_string());
+        search_environment.insert("ATHENAEUM__DATABASE__URL".into(), NO_DATABASE.into());
+        let search = Process::start("search", &search_environment, &["search"], log_dir).await;
         let mut gateway_environment = common.clone();
         gateway_environment
             .insert("ATHENAEUM__SERVER__LISTEN".into(), format!("127.0.0.1:{gateway_port}"));
@@ -113,9 +124,11 @@ async fn start_split(
             .insert("ATHENAEUM__SERVICES__IDENTITY_URL".into(), identity.url().to_string());
         gateway_environment
             .insert("ATHENAEUM__SERVICES__LIBRARY_URL".into(), library.url().to_string());
+        gateway_environment
+            .insert("ATHENAEUM__SERVICES__SEARCH_URL".into(), search.url().to_string());
         gateway_environment.insert("ATHENAEUM__DATABASE__URL".into(), NO_DATABASE.into());
         match Process::try_start("gateway", &gateway_environment, &["gateway"], log_dir).await {
-            Ok(gateway) => return (gateway, Some(identity), Some(library)),
+            Ok(gateway) => return (gateway, Some(identity), Some(library), Some(search)),
             Err(failure) if failure.contains("listening on") => last_failure = failure,
             Err(failure) => panic!("{failure}"),
         }
@@ -130,6 +143,7 @@ pub struct Deployment {
     gateway: Process,
     identity: Option<Process>,
     library: Option<Process>,
+    search: Option<Process>,
     topology: Topology,
     backend: Backend,
     http: reqwest::Client,
@@ -222,6 +236,12 @@ impl Deployment {
     /// Returns the library process of a split deployment.
     pub fn library(&mut self) -> &mut Process {
         self.library.as_mut().unwrap_or(&mut self.gateway)
+    }
+
+    /// Returns the search process of a split deployment (the only process when
+    /// all-in-one).
+    pub fn search(&mut self) -> &mut Process {
+        self.search.as_mut().unwrap_or(&mut self.gateway)
     }
 
     /// Runs an `athenaeum` command with the identity process's configuration (as an
@@ -400,6 +420,9 @@ impl Deployment {
         if let Some(library) = &mut self.library {
             library.kill();
         }
+        if let Some(search) = &mut self.search {
+            search.kill();
+        }
     }
 
     /// Starts every process again on its old port, with `changes` to its settings, and
@@ -411,6 +434,9 @@ impl Deployment {
         }
         if let Some(library) = &mut self.library {
             library.restart(changes).await;
+        }
+        if let Some(search) = &mut self.search {
+            search.restart(changes).await;
         }
         self.gateway.restart(changes).await;
     }
@@ -425,6 +451,7 @@ impl Drop for Deployment {
         let mut processes = vec![&self.gateway];
         processes.extend(self.identity.as_ref());
         processes.extend(self.library.as_ref());
+        processes.extend(self.search.as_ref());
         for process in processes {
             let log = process.log();
             let lines: Vec<&str> = log.lines().collect();
