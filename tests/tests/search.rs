@@ -23,7 +23,7 @@ async fn search(
     let answer = deployment
         .graphql(
             &format!(
-                "query($q: String!, $tenant: String) {{ search(query: $q, tenant: $tenant, first: 50) {{ totalRecords hits {{ {HIT_FIELDS} }} }} }}"
+                "query($q: String!, $tenant: String) {{ search(query: $q, tenant: $tenant, first: 100) {{ totalRecords hits {{ {HIT_FIELDS} }} }} }}"
             ),
             json!({ "q": query, "tenant": tenant }),
             token,
@@ -328,5 +328,66 @@ both_backends! {
             record_ids(&search(&deployment, "added after rebuild", north.admin.token(), None).await) == [added.as_str()]
         })
         .await;
+    }
+}
+
+both_backends! {
+    async fn under_a_steady_stream_of_edits_changes_are_searchable_within_a_second(backend) {
+        let deployment = Deployment::builder(Topology::Split, backend).start().await;
+        let operator = deployment.create_operator().await;
+        let north = deployment.onboard_library(&operator, "northshire").await;
+
+        // A cataloguer saves a record every 50 ms for five seconds, while a reader keeps
+        // searching; each record's delay is from its save being answered to its first
+        // appearance in results.
+        let total = 100;
+        let (saved_sender, mut saved) = tokio::sync::mpsc::unbounded_channel();
+        let writer = {
+            let deployment = &deployment;
+            let north = &north;
+            async move {
+                let mut ticker = tokio::time::interval(Duration::from_millis(50));
+                for number in 0..total {
+                    ticker.tick().await;
+                    catalogue(deployment, north, &format!("Steadystream {number}"), "Stream, Ed").await;
+                    saved_sender.send((number, Instant::now())).unwrap();
+                }
+            }
+        };
+        let reader = async {
+            let mut saved_at = std::collections::HashMap::new();
+            let mut delays = Vec::new();
+            let mut seen = BTreeSet::new();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while seen.len() < total {
+                assert!(Instant::now() < deadline, "only {} of {total} records became searchable", seen.len());
+                let found = search(&deployment, "steadystream", None, Some("northshire")).await;
+                let now = Instant::now();
+                while let Ok((number, at)) = saved.try_recv() {
+                    saved_at.insert(number, at);
+                }
+                for hit in found["hits"].as_array().unwrap() {
+                    let number: usize = hit["title"].as_str().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+                    if let Some(at) = saved_at.get(&number)
+                        && seen.insert(number)
+                    {
+                        delays.push(now.duration_since(*at));
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            delays
+        };
+        let ((), mut delays) = tokio::join!(writer, reader);
+        delays.sort();
+        let at = |fraction: f64| delays[((delays.len() as f64 * fraction).ceil() as usize).saturating_sub(1)];
+        eprintln!(
+            "{} edits at 20/s: searchable after p50 {:?}, p95 {:?}, max {:?}",
+            delays.len(),
+            at(0.50),
+            at(0.95),
+            delays.last().unwrap()
+        );
+        assert!(at(0.95) < Duration::from_secs(1), "p95 {:?} is a second or more", at(0.95));
     }
 }
