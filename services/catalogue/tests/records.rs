@@ -175,6 +175,62 @@ both_backends! {
         refused(api.read_changes(&world.north.staff, ReadChanges { after: 0, limit: 10 }).await, ErrorCode::Forbidden);
     }
 
+    async fn the_index_feed_gives_records_as_they_are_now_to_the_search_service_only(backend) {
+        let world = World::start(backend).await;
+        let api = world.api();
+        let search = support::call_with(world.issuer.issue_service("search").unwrap().token);
+        let other_service = support::call_with(world.issuer.issue_service("mail").unwrap().token);
+        let main = branch(&world, &world.north, "MAIN").await;
+        let record = moby(&world, &world.north).await;
+        let copy = api.create_item(&world.north.staff, CreateItem { record_id: record.id.clone(), item: item("3000009", &main) }).await.unwrap();
+        api.set_item_status(&world.north.staff, SetItemStatus { id: copy.id.clone(), status: ItemStatus::Missing, reason: None }).await.unwrap();
+        let south_record = moby(&world, &world.south).await;
+
+        // Three events about north's record come back as one record, as it is now.
+        let feed = api.read_index_feed(&search, ReadIndexFeed { after: 0, limit: 100 }).await.unwrap();
+        assert_eq!(feed.events, 4);
+        assert!(feed.removed.is_empty());
+        let ids: Vec<&str> = feed.records.iter().map(|record| record.record_id.as_str()).collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.contains(&record.id.as_str()) && ids.contains(&south_record.id.as_str()));
+        let north = feed.records.iter().find(|found| found.record_id == record.id).unwrap();
+        assert_eq!(north.tenant_id, world.north.tenant_id);
+        assert_eq!(north.items.len(), 1);
+        assert_eq!((north.items[0].barcode.as_str(), north.items[0].branch_code.as_str(), north.items[0].status), ("3000009", "MAIN", ItemStatus::Missing));
+        assert!(north.description.contains("Moby-Dick"));
+        // Read in two steps, the second starts after the first's last event.
+        let first = api.read_index_feed(&search, ReadIndexFeed { after: 0, limit: 2 }).await.unwrap();
+        let rest = api.read_index_feed(&search, ReadIndexFeed { after: first.last_position, limit: 100 }).await.unwrap();
+        assert_eq!(first.events + rest.events, 4);
+        let nothing = api.read_index_feed(&search, ReadIndexFeed { after: feed.last_position, limit: 100 }).await.unwrap();
+        assert_eq!((nothing.events, nothing.last_position, nothing.records.len()), (0, feed.last_position, 0));
+
+        // A deleted record is named for removal.
+        api.delete_item(&world.north.staff, ById { id: copy.id.clone() }).await.unwrap();
+        api.delete_record(&world.north.staff, ById { id: record.id.clone() }).await.unwrap();
+        let after = api.read_index_feed(&search, ReadIndexFeed { after: feed.last_position, limit: 100 }).await.unwrap();
+        assert!(after.records.is_empty());
+        assert_eq!(after.removed, vec![RecordRef { tenant_id: world.north.tenant_id.clone(), record_id: record.id.clone() }]);
+
+        // The scan lists what is left, per tenant or all, with the feed's head.
+        let all = api.scan_index_records(&search, ScanIndexRecords { tenant_id: None, after_id: None, limit: 10 }).await.unwrap();
+        assert_eq!(all.records.iter().map(|found| found.record_id.clone()).collect::<Vec<_>>(), vec![south_record.id.clone()]);
+        assert_eq!(all.head_position, after.last_position);
+        assert!(!all.has_next_page);
+        let north_only = api.scan_index_records(&search, ScanIndexRecords { tenant_id: Some(world.north.tenant_id.clone()), after_id: None, limit: 10 }).await.unwrap();
+        assert!(north_only.records.is_empty());
+
+        // Nobody else reads it: not staff, admins or patrons of any library, nor another
+        // service; operators may.
+        for caller in [&world.north.staff, &world.north.admin, &world.south.patron, &other_service] {
+            refused(api.read_index_feed(caller, ReadIndexFeed { after: 0, limit: 10 }).await, ErrorCode::Forbidden);
+            refused(api.scan_index_records(caller, ScanIndexRecords { tenant_id: None, after_id: None, limit: 10 }).await, ErrorCode::Forbidden);
+        }
+        refused(api.read_index_feed(&athenaeum_transport::Call::anonymous(), ReadIndexFeed { after: 0, limit: 10 }).await, ErrorCode::Unauthenticated);
+        api.read_index_feed(&world.operator, ReadIndexFeed { after: 0, limit: 10 }).await.unwrap();
+        refused(api.read_index_feed(&search, ReadIndexFeed { after: 0, limit: 0 }).await, ErrorCode::Validation);
+    }
+
     async fn another_library_can_neither_see_nor_change_records_items_or_imports(backend) {
         let world = World::start(backend).await;
         let main = branch(&world, &world.north, "MAIN").await;

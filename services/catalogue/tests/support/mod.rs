@@ -281,6 +281,11 @@ pub fn call(issuer: &TokenIssuer, tenant_id: &str, slug: &str, roles: &[Role]) -
     Call::anonymous().with_token(token)
 }
 
+/// Returns a call carrying `token`.
+pub fn call_with(token: String) -> Call {
+    Call::anonymous().with_token(token)
+}
+
 /// Asserts that `outcome` was refused with `code` and returns the refusal.
 pub use athenaeum_testkit::refused;
 
