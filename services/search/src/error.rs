@@ -11,6 +11,9 @@ pub enum SearchError {
     /// The index failed.
     #[error("search index: {0}")]
     Index(String),
+    /// Another process holds the index's writer.
+    #[error("another process is using the search index in {0}")]
+    Busy(String),
     /// A file or folder failed.
     #[error("{path}: {source}")]
     Io {

@@ -59,7 +59,14 @@ impl LiveIndex {
         let index = Index::open_or_create(directory, schema)?;
         analysis::register(&index);
         let threads = threads.clamp(1, 4);
-        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_PER_THREAD * threads)?;
+        let writer =
+            match index.writer_with_num_threads(threads, WRITER_MEMORY_PER_THREAD * threads) {
+                Ok(writer) => writer,
+                Err(tantivy::TantivyError::LockFailure(..)) => {
+                    return Err(SearchError::Busy(dir.display().to_string()));
+                }
+                Err(error) => return Err(error.into()),
+            };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(LiveIndex { dir: dir.to_path_buf(), index, reader, fields, writer: Mutex::new(writer) })
     }

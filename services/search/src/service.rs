@@ -90,11 +90,7 @@ impl SearchService {
         let live = match folder.current() {
             Some(dir) => match LiveIndex::open(&dir, 1) {
                 Ok(live) => live,
-                Err(SearchError::Index(message))
-                    if message.contains("LockBusy") || message.to_lowercase().contains("lock") =>
-                {
-                    return Err(OpenError::Busy(dir.display().to_string()));
-                }
+                Err(SearchError::Busy(dir)) => return Err(OpenError::Busy(dir)),
                 Err(error) => {
                     tracing::warn!(%error, dir = %dir.display(), "the search index does not open; building a new one");
                     Self::fresh(&folder)?
