@@ -52,8 +52,10 @@ pub struct Fields {
     /// Title, authors, subjects and series unstemmed: spelling suggestions, autocomplete
     /// and exact phrase boosts.
     pub words: Field,
-    /// Publication year (fast, for ranges and sorting; 0 when unknown).
+    /// Publication year (fast, for ranges and newest-first; 0 when unknown).
     pub year: Field,
+    /// Publication year for oldest-first (9999 when unknown, so those come last).
+    pub year_oldest: Field,
     /// Title sort key.
     pub title_sort: Field,
     /// Main author sort key.
@@ -97,6 +99,7 @@ pub fn schema() -> (Schema, Fields) {
         call_number: builder.add_text_field("call_number", text(EXACT, true)),
         words: builder.add_text_field("words", text(EXACT, true)),
         year: builder.add_i64_field("year", INDEXED | FAST),
+        year_oldest: builder.add_i64_field("year_oldest", FAST),
         title_sort: builder.add_text_field("title_sort", STRING | FAST),
         author_sort: builder.add_text_field("author_sort", STRING | FAST),
         work_key: builder.add_text_field("work_key", STRING | FAST | STORED),
@@ -300,6 +303,7 @@ pub fn build(
     }
     let year = description.publication.year.map(i32::from);
     doc.add_i64(fields.year, year.map_or(0, i64::from));
+    doc.add_i64(fields.year_oldest, year.map_or(9999, i64::from));
     if let Some(year) = year {
         doc.add_facet(fields.facets, facet(&["year", &decade(year)]));
     }

@@ -95,12 +95,15 @@ pub fn search(
                     (found, total, counts)
                 }
                 SearchSort::Newest | SearchSort::Oldest => {
-                    let order =
-                        if request.sort == SearchSort::Newest { Order::Desc } else { Order::Asc };
+                    let (field, order) = if request.sort == SearchSort::Newest {
+                        ("year", Order::Desc)
+                    } else {
+                        ("year_oldest", Order::Asc)
+                    };
                     let (found, total, counts) = searcher.search(
                         &query,
                         &(
-                            top.order_by_fast_field::<i64>("year", order),
+                            top.order_by_fast_field::<i64>(field, order),
                             Count,
                             optional(want_facets, facet_collector),
                         ),
