@@ -303,8 +303,8 @@ both_backends! {
         assert_eq!((ids, hits), (expected.clone(), expected.len()));
     }
 
-    async fn reindex_rebuilds_while_the_server_keeps_answering(backend) {
-        let deployment = Deployment::builder(Topology::AllInOne, backend).start().await;
+    async fn reindex_rebuilds_while_the_server_keeps_answering_and_a_lost_index_rebuilds_itself(backend) {
+        let mut deployment = Deployment::builder(Topology::AllInOne, backend).start().await;
         let operator = deployment.create_operator().await;
         let north = deployment.onboard_library(&operator, "northshire").await;
         let mut ids = BTreeSet::new();
@@ -326,6 +326,16 @@ both_backends! {
         let added = catalogue(&deployment, &north, "Added after the rebuild", "Author, An").await;
         within(Duration::from_secs(10), "a change after the rebuild", || async {
             record_ids(&search(&deployment, "added after rebuild", north.admin.token(), None).await) == [added.as_str()]
+        })
+        .await;
+        ids.insert(added);
+
+        // The index is derived data: with its folder gone, a restart builds it again.
+        deployment.kill();
+        std::fs::remove_dir_all(deployment.data_dir().join("search")).unwrap();
+        deployment.restart(&[]).await;
+        within(Duration::from_secs(20), "the index rebuilt after its folder was deleted", || async {
+            indexed_ids(&deployment, &north).await == (ids.clone(), ids.len())
         })
         .await;
     }
