@@ -68,6 +68,27 @@ pub async fn catalogue_service(config: &Config) -> anyhow::Result<Arc<CatalogueS
     )))
 }
 
+/// Connects to a service that runs in another process at `url` (the setting
+/// `services.<name>_url`), recorded as a readiness dependency.
+fn remote_service(
+    config: &Config,
+    name: &str,
+    url: &str,
+    dependencies: &mut Vec<Dependency>,
+) -> anyhow::Result<RemoteService> {
+    if url.is_empty() {
+        bail!(
+            "the {name} service does not run in this process: set services.{name}_url (ATHENAEUM__SERVICES__{}_URL) to where it runs",
+            name.to_uppercase()
+        );
+    }
+    let timeout = Duration::from_secs(config.services.timeout_seconds.max(1));
+    let remote =
+        RemoteService::new(name, url, timeout).map_err(|error| anyhow::anyhow!(error.message))?;
+    dependencies.push(Dependency::Remote(remote.clone(), name.into()));
+    Ok(remote)
+}
+
 /// Reaches the catalogue: the local service when there is one, otherwise the library
 /// service at `services.library_url` (recorded as a readiness dependency).
 pub fn catalogue_api(
@@ -78,15 +99,7 @@ pub fn catalogue_api(
     if let Some(service) = local {
         return Ok(Arc::clone(service) as Arc<dyn CatalogueApi>);
     }
-    if config.services.library_url.is_empty() {
-        bail!(
-            "the library service does not run in this process: set services.library_url (ATHENAEUM__SERVICES__LIBRARY_URL) to where it runs"
-        );
-    }
-    let timeout = Duration::from_secs(config.services.timeout_seconds.max(1));
-    let remote = RemoteService::new("library", &config.services.library_url, timeout)
-        .map_err(|error| anyhow::anyhow!(error.message))?;
-    dependencies.push(Dependency::Remote(remote.clone(), "library".into()));
+    let remote = remote_service(config, "library", &config.services.library_url, dependencies)?;
     Ok(Arc::new(CatalogueClient::new(remote)))
 }
 
@@ -254,34 +267,21 @@ impl Application {
         {
             let identity: Arc<dyn IdentityApi> = match &local_identity {
                 Some(service) => Arc::clone(service) as Arc<dyn IdentityApi>,
-                None => {
-                    if config.services.identity_url.is_empty() {
-                        bail!(
-                            "the identity service does not run in this process: set services.identity_url (ATHENAEUM__SERVICES__IDENTITY_URL) to where it runs"
-                        );
-                    }
-                    let timeout = Duration::from_secs(config.services.timeout_seconds.max(1));
-                    let remote =
-                        RemoteService::new("identity", &config.services.identity_url, timeout)
-                            .map_err(|error| anyhow::anyhow!(error.message))?;
-                    dependencies.push(Dependency::Remote(remote.clone(), "identity".into()));
-                    Arc::new(IdentityClient::new(remote))
-                }
+                None => Arc::new(IdentityClient::new(remote_service(
+                    &config,
+                    "identity",
+                    &config.services.identity_url,
+                    &mut dependencies,
+                )?)),
             };
             let search: Arc<dyn SearchApi> = match &local_search {
                 Some(service) => Arc::clone(service) as Arc<dyn SearchApi>,
-                None => {
-                    if config.services.search_url.is_empty() {
-                        bail!(
-                            "the search service does not run in this process: set services.search_url (ATHENAEUM__SERVICES__SEARCH_URL) to where it runs"
-                        );
-                    }
-                    let timeout = Duration::from_secs(config.services.timeout_seconds.max(1));
-                    let remote = RemoteService::new("search", &config.services.search_url, timeout)
-                        .map_err(|error| anyhow::anyhow!(error.message))?;
-                    dependencies.push(Dependency::Remote(remote.clone(), "search".into()));
-                    Arc::new(SearchClient::new(remote))
-                }
+                None => Arc::new(SearchClient::new(remote_service(
+                    &config,
+                    "search",
+                    &config.services.search_url,
+                    &mut dependencies,
+                )?)),
             };
             let auth = config.auth.clone();
             let data_dir = config.data.dir.clone();

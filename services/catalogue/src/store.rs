@@ -1229,6 +1229,25 @@ pub fn read_changes(
 /// updated times, and the stored description.
 pub type IndexRecordRow = (String, String, String, i32, Timestamp, Timestamp, String);
 
+/// The columns of an [`IndexRecordRow`].
+const INDEX_RECORD_COLUMNS: (
+    records::id,
+    records::tenant_id,
+    records::kind,
+    records::version,
+    records::created_at,
+    records::updated_at,
+    records::description,
+) = (
+    records::id,
+    records::tenant_id,
+    records::kind,
+    records::version,
+    records::created_at,
+    records::updated_at,
+    records::description,
+);
+
 /// What the search index needs of an item: id, record id, barcode, branch code and name,
 /// location name, call number, status.
 pub type IndexItemRow =
@@ -1245,15 +1264,7 @@ pub fn index_records(
         found.extend(
             records::table
                 .filter(records::id.eq_any(chunk))
-                .select((
-                    records::id,
-                    records::tenant_id,
-                    records::kind,
-                    records::version,
-                    records::created_at,
-                    records::updated_at,
-                    records::description,
-                ))
+                .select(INDEX_RECORD_COLUMNS)
                 .load::<IndexRecordRow>(connection)?,
         );
     }
@@ -1272,15 +1283,7 @@ pub fn scan_index_records(
         .filter(records::kind.eq("bibliographic"))
         .filter(records::id.gt(after_id.unwrap_or("")))
         .order(records::id.asc())
-        .select((
-            records::id,
-            records::tenant_id,
-            records::kind,
-            records::version,
-            records::created_at,
-            records::updated_at,
-            records::description,
-        ))
+        .select(INDEX_RECORD_COLUMNS)
         .limit(limit)
         .into_boxed();
     if let Some(tenant_id) = tenant_id {

@@ -13,10 +13,13 @@
 //! phrase in the title highly, so known items come first.
 
 use athenaeum_marc::describe::isbn::{parse_isbn, parse_issn};
-use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    AllScorer, BooleanQuery, BoostQuery, EmptyQuery, EmptyScorer, EnableScoring, Explanation,
+    Occur, PhraseQuery, Query, Scorer, TermQuery, Weight,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
 
 use crate::analysis::{self, is_stop_word};
 use crate::document::Fields;
@@ -140,9 +143,8 @@ fn parse_strict(input: &str) -> Option<Vec<Clause>> {
         }
         // A quoted phrase.
         if chars[index] == '"' {
-            let end = chars[index + 1..].iter().position(|&c| c == '"')? + index + 1;
-            let text: String = chars[index + 1..end].iter().collect();
-            index = end + 1;
+            let (text, next) = quoted(&chars, index)?;
+            index = next;
             push(
                 &mut clauses,
                 &mut pending_or,
@@ -172,9 +174,8 @@ fn parse_strict(input: &str) -> Option<Vec<Clause>> {
             if rest.is_empty() {
                 // `title:"a phrase"` or a dangling prefix.
                 if index < chars.len() && chars[index] == '"' {
-                    let end = chars[index + 1..].iter().position(|&c| c == '"')? + index + 1;
-                    let text: String = chars[index + 1..end].iter().collect();
-                    index = end + 1;
+                    let (text, next) = quoted(&chars, index)?;
+                    index = next;
                     push(
                         &mut clauses,
                         &mut pending_or,
@@ -208,6 +209,13 @@ fn parse_strict(input: &str) -> Option<Vec<Clause>> {
         return None;
     }
     Some(clauses)
+}
+
+/// Reads the quoted text starting at the quote at `start`; returns it and where reading
+/// goes on, or `None` when the quote is never closed.
+fn quoted(chars: &[char], start: usize) -> Option<(String, usize)> {
+    let end = chars[start + 1..].iter().position(|&c| c == '"')? + start + 1;
+    Some((chars[start + 1..end].iter().collect(), end + 1))
 }
 
 fn push(clauses: &mut Vec<Clause>, pending_or: &mut bool, exclude: bool, atom: Atom) -> Option<()> {
@@ -286,7 +294,7 @@ impl<'a> QueryBuilder<'a> {
         }
         for clause in parsed.clauses.iter().filter(|clause| clause.exclude) {
             if let Some(query) = self.clause(clause) {
-                subqueries.push((Occur::MustNot, query));
+                subqueries.push((Occur::MustNot, Box::new(Excluded(query))));
             }
         }
         if required == 0 {
@@ -419,6 +427,81 @@ impl<'a> QueryBuilder<'a> {
             Term::from_field_text(self.fields.identifier, &value),
             IndexRecordOption::Basic,
         )))
+    }
+}
+
+/// An excluded clause, whose scorer is only ever moved forwards.
+///
+/// tantivy 0.27 tests each candidate against an exclusion with `seek_danger`, whose
+/// targets may lie behind the document a phrase scorer already stands on; its phrase
+/// scorer rejects that with a debug assertion (quickwit-oss/tantivy#2811), so a query
+/// excluding a phrase (`green -"green river"`) failed in debug builds. The answers are the
+/// same: a scorer past the target does not hold it.
+#[derive(Debug)]
+struct Excluded(Box<dyn Query>);
+
+impl Clone for Excluded {
+    fn clone(&self) -> Self {
+        Excluded(self.0.box_clone())
+    }
+}
+
+impl Query for Excluded {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ExcludedWeight(self.0.weight(enable_scoring)?)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor);
+    }
+}
+
+struct ExcludedWeight(Box<dyn Weight>);
+
+impl Weight for ExcludedWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let scorer = self.0.scorer(reader, boost)?;
+        // tantivy recognises these and short-cuts them; they seek safely.
+        if scorer.is::<EmptyScorer>() || scorer.is::<AllScorer>() {
+            return Ok(scorer);
+        }
+        Ok(Box::new(ForwardOnly(scorer)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
+    }
+}
+
+/// A scorer answering `seek_danger` with plain forward seeks (the trait's default).
+struct ForwardOnly(Box<dyn Scorer>);
+
+impl DocSet for ForwardOnly {
+    fn advance(&mut self) -> DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.0.doc();
+        if doc >= target { doc } else { self.0.seek(target) }
+    }
+
+    fn doc(&self) -> DocId {
+        self.0.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.0.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.0.cost()
+    }
+}
+
+impl Scorer for ForwardOnly {
+    fn score(&mut self) -> Score {
+        self.0.score()
     }
 }
 
