@@ -166,6 +166,65 @@ pub fn format_label(value: &str) -> String {
     label
 }
 
+/// Returns the English name of a MARC language code for the LANGUAGE facet, or the code
+/// itself when it is not one of the common ones.
+pub fn language_label(code: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("ara", "Arabic"),
+        ("ben", "Bengali"),
+        ("bul", "Bulgarian"),
+        ("cat", "Catalan"),
+        ("chi", "Chinese"),
+        ("cze", "Czech"),
+        ("dan", "Danish"),
+        ("dut", "Dutch"),
+        ("eng", "English"),
+        ("est", "Estonian"),
+        ("fin", "Finnish"),
+        ("fre", "French"),
+        ("gai", "Irish"),
+        ("ger", "German"),
+        ("gla", "Scottish Gaelic"),
+        ("gre", "Greek, Modern"),
+        ("grc", "Greek, Ancient"),
+        ("guj", "Gujarati"),
+        ("heb", "Hebrew"),
+        ("hin", "Hindi"),
+        ("hun", "Hungarian"),
+        ("ice", "Icelandic"),
+        ("ita", "Italian"),
+        ("jpn", "Japanese"),
+        ("kor", "Korean"),
+        ("lat", "Latin"),
+        ("lav", "Latvian"),
+        ("lit", "Lithuanian"),
+        ("mul", "Multiple languages"),
+        ("nor", "Norwegian"),
+        ("pan", "Panjabi"),
+        ("per", "Persian"),
+        ("pol", "Polish"),
+        ("por", "Portuguese"),
+        ("rum", "Romanian"),
+        ("rus", "Russian"),
+        ("slo", "Slovak"),
+        ("slv", "Slovenian"),
+        ("som", "Somali"),
+        ("spa", "Spanish"),
+        ("swe", "Swedish"),
+        ("tam", "Tamil"),
+        ("tur", "Turkish"),
+        ("ukr", "Ukrainian"),
+        ("urd", "Urdu"),
+        ("vie", "Vietnamese"),
+        ("wel", "Welsh"),
+        ("yid", "Yiddish"),
+    ];
+    NAMES
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map_or_else(|| code.to_string(), |(_, name)| (*name).to_string())
+}
+
 /// Returns the decade facet value of a year: 1994 → "1990-1999".
 pub fn decade(year: i32) -> String {
     let start = year - year.rem_euclid(10);

@@ -650,6 +650,7 @@ fn facet_results(
         for (value, count) in values {
             let label = match facet {
                 FacetName::Format => document::format_label(&value),
+                FacetName::Language => document::language_label(&value),
                 FacetName::Availability => "Available now".to_string(),
                 FacetName::Branch => {
                     branch_label(searcher, fields, scope.tenant_id.as_deref(), &value)?
