@@ -1,7 +1,7 @@
 //! The index's schema and how a catalogue record becomes a document.
 
 use athenaeum_catalogue::api::{IndexRecord, ItemStatus};
-use athenaeum_marc::describe::{Description, MaterialFormat, RecordKind};
+use athenaeum_marc::describe::{ContributorKind, Description, MaterialFormat, RecordKind};
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
@@ -12,9 +12,9 @@ use tantivy::{TantivyDocument, Term};
 use crate::analysis::{self, EXACT, TEXT};
 use crate::api::BranchHolding;
 
-/// Bumped whenever the schema or the analysis changes: an index of another version is
-/// rebuilt from the catalogue on start.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped whenever the schema, the analysis or what documents hold changes: an index of
+/// another version is rebuilt from the catalogue on start.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The index's fields.
 #[derive(Debug, Clone, Copy)]
@@ -246,6 +246,21 @@ pub fn facet(parts: &[&str]) -> Facet {
     Facet::from_path(parts.iter().map(|part| part.replace(['/', '\\'], " ")))
 }
 
+/// Returns a person's name in reading order, as people type it: "Austen, Jane" gives
+/// "Jane Austen", "King, Martin Luther, Jr." gives "Martin Luther King Jr."; `None` for a
+/// name without a forename.
+pub fn direct_order(name: &str) -> Option<String> {
+    let (surname, rest) = name.split_once(',')?;
+    let (forenames, suffix) = rest.split_once(',').unwrap_or((rest, ""));
+    let (surname, forenames, suffix) = (surname.trim(), forenames.trim(), suffix.trim());
+    if surname.is_empty() || forenames.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> =
+        [forenames, surname, suffix].into_iter().filter(|part| !part.is_empty()).collect();
+    Some(parts.join(" "))
+}
+
 /// Why a stored record cannot be indexed.
 #[derive(Debug, thiserror::Error)]
 #[error("record {record_id}: its stored description does not read: {reason}")]
@@ -282,7 +297,9 @@ pub fn build(
         if let Some(alternate) = &title.display_alternate {
             doc.add_text(fields.other_titles, alternate);
         }
-        doc.add_text(fields.title_sort, &title.sort);
+        // Folded, so titles sort alphabetically whatever their case, accents or leading
+        // punctuation ("... About vanilla", "\"Snowflakes\"").
+        doc.add_text(fields.title_sort, analysis::fold_words(&title.sort));
     }
     if let Some(uniform) = &description.uniform_title {
         doc.add_text(fields.other_titles, &uniform.title);
@@ -294,6 +311,11 @@ pub fn build(
     let mut authors = Vec::new();
     for contributor in &description.contributors {
         doc.add_text(fields.author, &contributor.name);
+        if contributor.kind == ContributorKind::Person
+            && let Some(direct) = direct_order(&contributor.name)
+        {
+            doc.add_text(fields.author, direct);
+        }
         doc.add_text(fields.words, &contributor.name);
         if let Some(alternate) = &contributor.name_alternate {
             doc.add_text(fields.author, alternate);
@@ -441,4 +463,21 @@ pub fn build(
     };
     doc.add_text(fields.display, serde_json::to_string(&display).unwrap_or_default());
     Ok(Some(doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_in_the_order_people_type_them() {
+        assert_eq!(direct_order("Austen, Jane").as_deref(), Some("Jane Austen"));
+        assert_eq!(direct_order("Eliot, T. S.").as_deref(), Some("T. S. Eliot"));
+        assert_eq!(
+            direct_order("King, Martin Luther, Jr.").as_deref(),
+            Some("Martin Luther King Jr.")
+        );
+        assert_eq!(direct_order("Homer"), None);
+        assert_eq!(direct_order("Madonna,"), None);
+    }
 }
