@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use athenaeum_catalogue::api::{IndexRecord, RecordRef};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,8 @@ pub struct LiveIndex {
     /// Its fields.
     pub fields: Fields,
     writer: Mutex<IndexWriter>,
+    /// The change-feed position of the commit the reader shows.
+    searchable: AtomicI64,
 }
 
 impl std::fmt::Debug for LiveIndex {
@@ -68,7 +71,16 @@ impl LiveIndex {
                 Err(error) => return Err(error.into()),
             };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(LiveIndex { dir: dir.to_path_buf(), index, reader, fields, writer: Mutex::new(writer) })
+        let live = LiveIndex {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(writer),
+            searchable: AtomicI64::new(0),
+        };
+        live.searchable.store(live.committed_position()?.unwrap_or(0), Ordering::SeqCst);
+        Ok(live)
     }
 
     /// Returns the position of the last commit, or `None` for an index that was never
@@ -139,7 +151,14 @@ impl LiveIndex {
         prepared.commit()?;
         drop(writer);
         self.reader.reload()?;
+        self.searchable.store(position, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Returns the change-feed position that searches reflect: the last commit's, once
+    /// the reader shows it (the commit is on disk a moment before).
+    pub fn searchable_position(&self) -> i64 {
+        self.searchable.load(Ordering::SeqCst)
     }
 
     /// Drops what was applied since the last commit.

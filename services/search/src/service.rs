@@ -134,9 +134,10 @@ impl SearchService {
         }
     }
 
-    /// Returns the change-feed position of the index's last commit.
+    /// Returns the change-feed position of the index's last commit that searches see:
+    /// every change up to it is searchable.
     pub fn committed_position(&self) -> Outcome<i64> {
-        Ok(self.current().committed_position()?.unwrap_or(0))
+        Ok(self.current().searchable_position())
     }
 
     /// A call carrying the service's own token, renewed a minute before it expires.
@@ -546,7 +547,7 @@ impl SearchService {
             .map(|state| (state.running, state.last.clone()))
             .unwrap_or((false, None));
         Ok(IndexStatus {
-            position: live.committed_position()?.unwrap_or(0),
+            position: live.searchable_position(),
             documents: live.documents(),
             rebuilding,
             last_rebuild,
