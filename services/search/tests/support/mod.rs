@@ -25,6 +25,7 @@ use athenaeum_transport::Call;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+#[allow(unused_imports, reason = "not every test file asserts refusals")]
 pub use athenaeum_testkit::refused;
 
 /// Returns the shared test data folder (`ATHENAEUM_SHARED_DATA`, else `../shared/data`
@@ -180,6 +181,13 @@ impl World {
         }
     }
 
+    /// Replaces the (stopped) search service's folder with an empty one, so the next
+    /// start builds the index from scratch.
+    pub fn empty_search_dir(&mut self) {
+        assert!(self.search.is_none(), "stop the search service first");
+        self.search_dir = tempfile::Builder::new().prefix("athenaeum-search-").tempdir().unwrap();
+    }
+
     /// The search service.
     pub fn search(&self) -> &Arc<SearchService> {
         &self.search.as_ref().expect("the search service is running").service
@@ -244,6 +252,23 @@ impl World {
         match self.search_api().search(call, request).await {
             Ok(results) => results,
             Err(error) => panic!("the search {query:?} was refused: {error:?}"),
+        }
+    }
+
+    /// Pages through every result of a library search, 100 at a time.
+    pub async fn all_hits(&self, call: &Call, request: SearchRequest) -> Vec<SearchHit> {
+        let mut hits = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .search_with(call, SearchRequest { first: 100, after, ..request.clone() })
+                .await;
+            hits.extend(page.hits);
+            if !page.has_next_page {
+                assert_eq!(hits.len() as u64, page.total_records, "pages cover the total");
+                return hits;
+            }
+            after = page.end_cursor;
         }
     }
 
