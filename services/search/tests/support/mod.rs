@@ -19,7 +19,7 @@ use athenaeum_auth::{AuthConfig, Role, SigningKey, TokenIssuer};
 use athenaeum_catalogue::api::*;
 use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService, MIGRATIONS};
 use athenaeum_search::api::*;
-use athenaeum_search::{SearchApi, SearchConfig, SearchService, searcher};
+use athenaeum_search::{OpenError, SearchApi, SearchConfig, SearchService, searcher};
 use athenaeum_testkit::{Backend, TestDatabase};
 use athenaeum_transport::Call;
 use tokio::sync::watch;
@@ -135,24 +135,43 @@ impl World {
         world
     }
 
-    /// Opens the search service on the world's folder and starts its follower.
+    /// Opens the search service on the world's folder and starts its follower. When the
+    /// folder's index is still held (a killed service's last blocking work finishing), it
+    /// tries again for a few seconds.
     pub fn start_search(&mut self) {
         assert!(self.search.is_none(), "the search service is already running");
         let auth = AuthConfig::default();
-        let service = Arc::new(
-            SearchService::open(
+        let started = Instant::now();
+        let service = loop {
+            let opened = SearchService::open(
                 self.search_dir.path(),
                 Arc::clone(&self.catalogue) as Arc<dyn CatalogueApi>,
                 self.key.clone(),
                 &auth,
                 self.issuer.verifier(0),
                 fast_config(),
-            )
-            .unwrap(),
-        );
+            );
+            match opened {
+                Ok(service) => break Arc::new(service),
+                Err(OpenError::Busy(dir)) if started.elapsed() < Duration::from_secs(10) => {
+                    eprintln!("the search index in {dir} is still held; trying again");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(error) => panic!("the search service does not open: {error}"),
+            }
+        };
         let (stop, signal) = watch::channel(false);
         let task = tokio::spawn(Arc::clone(&service).run(signal));
         self.search = Some(Running { service, stop, task });
+    }
+
+    /// Kills the search service without letting it finish: its follower task is aborted
+    /// wherever it is, so changes applied but not committed are lost, as in a crash.
+    pub async fn kill_search(&mut self) {
+        let running = self.search.take().expect("the search service is running");
+        running.task.abort();
+        let _ = running.task.await;
+        drop_when_unused(running.service).await;
     }
 
     /// Stops the search service's follower, waits for its last commit, and drops it.
@@ -163,22 +182,7 @@ impl World {
             .await
             .expect("the search service stops within 30 s")
             .unwrap();
-        // Rebuilds spawned by the service may still hold it for a moment.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut service = running.service;
-        loop {
-            match Arc::try_unwrap(service) {
-                Ok(service) => {
-                    drop(service);
-                    return;
-                }
-                Err(shared) => {
-                    assert!(Instant::now() < deadline, "the search service is still in use");
-                    service = shared;
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            }
-        }
+        drop_when_unused(running.service).await;
     }
 
     /// Replaces the (stopped) search service's folder with an empty one, so the next
@@ -318,6 +322,31 @@ impl World {
         }
     }
 
+    /// Returns every item of a library, by barcode.
+    pub async fn all_items(&self, library: &Library) -> Vec<Item> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .api()
+                .list_items(
+                    &library.staff,
+                    ListItems {
+                        public_tenant_id: None,
+                        record_id: None,
+                        page: PageRequest { after, first: 100 },
+                    },
+                )
+                .await
+                .unwrap();
+            after = page.items.last().map(|item| item.barcode.clone());
+            all.extend(page.items);
+            if !page.has_next_page {
+                return all;
+            }
+        }
+    }
+
     /// Returns (tenant id, record id) of every bibliographic record of both libraries:
     /// what the index must hold.
     pub async fn catalogue_documents(&self) -> Vec<(String, String)> {
@@ -442,6 +471,25 @@ pub fn call(issuer: &TokenIssuer, tenant_id: &str, slug: &str, roles: &[Role]) -
 /// Returns the record ids of a library search's hits, in order.
 pub fn ids(results: &SearchResults) -> Vec<String> {
     results.hits.iter().map(|hit| hit.record_id.clone()).collect()
+}
+
+/// Drops the search service once nothing else holds it (rebuilds it spawned may still
+/// hold it for a moment).
+async fn drop_when_unused(mut service: Arc<SearchService>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match Arc::try_unwrap(service) {
+            Ok(service) => {
+                drop(service);
+                return;
+            }
+            Err(shared) => {
+                assert!(Instant::now() < deadline, "the search service is still in use");
+                service = shared;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
 }
 
 /// Polls `check` every 20 ms until it returns true; returns how long that took, or
