@@ -74,6 +74,22 @@ pub fn fold_words(text: &str) -> String {
     terms(&mut exact_analyzer(), text).join(" ")
 }
 
+/// Returns the keys an exact title match compares: the folded words, and the folded words
+/// without stop words when that differs and leaves something ("A sunny day" gives "a
+/// sunny day" and "sunny day"), so a search that leaves out the articles still counts
+/// as the exact title.
+pub fn title_keys(text: &str) -> Vec<String> {
+    let words = terms(&mut exact_analyzer(), text);
+    let mut keys = vec![words.join(" ")];
+    let content: Vec<&str> =
+        words.iter().map(String::as_str).filter(|word| !is_stop_word(word)).collect();
+    if !content.is_empty() && content.len() < words.len() {
+        keys.push(content.join(" "));
+    }
+    keys.retain(|key| !key.is_empty());
+    keys
+}
+
 /// Splits text into words as described in the module documentation.
 #[derive(Clone, Default)]
 pub struct CatalogueTokenizer {
@@ -159,6 +175,17 @@ mod tests {
         assert_eq!(text("Brontë"), text("bronte"));
         assert_eq!(text("Libraries"), text("library"));
         assert_eq!(fold_words("Ænéid, LIBRARIES!"), "aeneid libraries");
+    }
+
+    #[test]
+    fn title_keys_also_leave_out_stop_words() {
+        assert_eq!(title_keys("A sunny day"), ["a sunny day", "sunny day"]);
+        assert_eq!(
+            title_keys("The presidency of George Washington"),
+            ["the presidency of george washington", "presidency george washington"]
+        );
+        assert_eq!(title_keys("The The"), ["the the"]);
+        assert_eq!(title_keys("Emma"), ["emma"]);
     }
 
     #[test]

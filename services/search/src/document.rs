@@ -14,7 +14,7 @@ use crate::api::BranchHolding;
 
 /// Bumped whenever the schema, the analysis or what documents hold changes: an index of
 /// another version is rebuilt from the catalogue on start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The index's fields.
 #[derive(Debug, Clone, Copy)]
@@ -292,8 +292,12 @@ pub fn build(
         display_title.clone_from(&title.display);
         doc.add_text(fields.title, &title.display);
         doc.add_text(fields.words, &title.display);
-        doc.add_text(fields.title_key, analysis::fold_words(&title.main));
-        doc.add_text(fields.title_key, analysis::fold_words(&title.display));
+        for key in analysis::title_keys(&title.main)
+            .into_iter()
+            .chain(analysis::title_keys(&title.display))
+        {
+            doc.add_text(fields.title_key, key);
+        }
         if let Some(alternate) = &title.display_alternate {
             doc.add_text(fields.other_titles, alternate);
         }
@@ -303,7 +307,9 @@ pub fn build(
     }
     if let Some(uniform) = &description.uniform_title {
         doc.add_text(fields.other_titles, &uniform.title);
-        doc.add_text(fields.title_key, analysis::fold_words(&uniform.title));
+        for key in analysis::title_keys(&uniform.title) {
+            doc.add_text(fields.title_key, key);
+        }
     }
     for alternate in &description.alternate_titles {
         doc.add_text(fields.other_titles, &alternate.title);

@@ -14,8 +14,8 @@
 
 use athenaeum_marc::describe::isbn::{parse_isbn, parse_issn};
 use tantivy::query::{
-    AllScorer, BooleanQuery, BoostQuery, EmptyQuery, EmptyScorer, EnableScoring, Explanation,
-    Occur, PhraseQuery, Query, Scorer, TermQuery, Weight,
+    AllScorer, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, EmptyScorer,
+    EnableScoring, Explanation, Occur, PhraseQuery, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -302,11 +302,18 @@ impl<'a> QueryBuilder<'a> {
             subqueries.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
         } else {
             let text = parsed.plain_text();
-            let key = analysis::fold_words(&text);
-            if !key.is_empty() {
-                let exact_title = TermQuery::new(
-                    Term::from_field_text(self.fields.title_key, &key),
-                    IndexRecordOption::Basic,
+            let keys = analysis::title_keys(&text);
+            if !keys.is_empty() {
+                // The best of the keys counts, once.
+                let exact_title = DisjunctionMaxQuery::new(
+                    keys.iter()
+                        .map(|key| {
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(self.fields.title_key, key),
+                                IndexRecordOption::Basic,
+                            )) as Box<dyn Query>
+                        })
+                        .collect(),
                 );
                 subqueries
                     .push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact_title), 12.0))));
