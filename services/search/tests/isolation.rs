@@ -248,6 +248,17 @@ both_backends! {
         let found = world.search_as(&world.north.staff, &south_control).await;
         assert!(tenants(&found).iter().all(|tenant| *tenant == world.north.tenant_id), "{:?}", found.hits);
         assert!(!ids(&found).contains(&south.shared.id));
+        // ...and a copy by its call number (a staff search: patrons search what a record
+        // says, not shelf marks).
+        let stacks = world.branch(&world.north, "N-STACKS", "North stacks").await;
+        let mut shelved = support::item_input("3910555000001", &stacks);
+        shelved.call_number = Some("942.74 HAR".into());
+        world.api().create_item(&world.north.staff, CreateItem { record_id: north.own.id.clone(), item: shelved }).await.unwrap();
+        world.wait_until_indexed().await;
+        let found = world.search_as(&world.north.staff, "942.74 HAR").await;
+        assert_eq!(ids(&found), vec![north.own.id.clone()], "staff find a copy by call number");
+        let found = world.search_as(&world.north.patron, "942.74 HAR").await;
+        assert_eq!(found.total_records, 0, "patrons do not search call numbers");
         // South's staff find their own copy by barcode: the barcodes are indexed.
         let found = world.search_as(&world.south.staff, &south.barcodes[0]).await;
         assert_eq!(ids(&found), vec![south.shared.id.clone()]);
