@@ -14,7 +14,7 @@ use crate::api::BranchHolding;
 
 /// Bumped whenever the schema, the analysis or what documents hold changes: an index of
 /// another version is rebuilt from the catalogue on start.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The index's fields.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +65,10 @@ pub struct Fields {
     /// Facet paths: /format/…, /language/…, /subject/…, /author/…, /year/…,
     /// /branch/<tenant>/<code>, /available/<tenant>/<code>, /availability/available.
     pub facets: Field,
+    /// Subject headings (main part) as fast values: SUBJECT facet counts.
+    pub subject_value: Field,
+    /// Contributors' names as fast values: AUTHOR facet counts.
+    pub author_value: Field,
     /// What results show, as JSON ([`Display`]).
     pub display: Field,
 }
@@ -104,6 +108,8 @@ pub fn schema() -> (Schema, Fields) {
         author_sort: builder.add_text_field("author_sort", STRING | FAST),
         work_key: builder.add_text_field("work_key", STRING | FAST | STORED),
         facets: builder.add_facet_field("facets", FacetOptions::default()),
+        subject_value: builder.add_text_field("subject_value", STRING | FAST),
+        author_value: builder.add_text_field("author_value", STRING | FAST),
         display: builder.add_text_field("display", STORED),
     };
     (builder.build(), fields)
@@ -329,18 +335,25 @@ pub fn build(
         if !authors.contains(&contributor.name) {
             authors.push(contributor.name.clone());
             doc.add_facet(fields.facets, facet(&["author", &contributor.name]));
+            doc.add_text(fields.author_value, &contributor.name);
         }
     }
     if let Some(first) = description.contributors.first() {
         doc.add_text(fields.author_sort, analysis::fold_words(&first.name));
     }
+    let mut subjects: Vec<&str> = Vec::new();
     for subject in &description.subjects {
         doc.add_text(fields.subject, &subject.heading);
         doc.add_text(fields.words, &subject.heading);
         if let Some(alternate) = &subject.heading_alternate {
             doc.add_text(fields.subject, alternate);
         }
-        doc.add_facet(fields.facets, facet(&["subject", &subject.main]));
+        // Each subject counts once per record, however many headings share it.
+        if !subjects.contains(&subject.main.as_str()) {
+            subjects.push(subject.main.as_str());
+            doc.add_facet(fields.facets, facet(&["subject", &subject.main]));
+            doc.add_text(fields.subject_value, &subject.main);
+        }
     }
     for series in &description.series {
         doc.add_text(fields.series, &series.title);

@@ -82,7 +82,7 @@ pub fn search(
         did_you_mean: None,
         read_as_words: parsed.read_as_words,
     };
-    let facet_counts: Option<TantivyFacetCounts>;
+    let facet_counts: Option<FacetFruit>;
     match scope.tenant_id {
         Some(_) => {
             let top = TopDocs::with_limit(first + 1).and_offset(offset);
@@ -160,8 +160,9 @@ pub fn search(
             facet_counts = counts;
         }
     }
-    if let Some(counts) = facet_counts {
-        results.facets = facet_results(&searcher, fields, &counts, scope, request)?;
+    if let Some((counts, subjects, authors)) = facet_counts {
+        results.facets =
+            facet_results(&searcher, fields, (&counts, subjects, authors), scope, request)?;
     }
     if results.total_records < FEW_RESULTS && offset == 0 && parsed.has_positive() {
         results.did_you_mean =
@@ -170,8 +171,77 @@ pub fn search(
     Ok(results)
 }
 
-fn optional(want: bool, collector: FacetCollector) -> Option<FacetCollector> {
-    want.then_some(collector)
+/// Facet counts: the low-cardinality facets by path, subjects and authors by value.
+type FacetCollectors = (FacetCollector, ValueCounts, ValueCounts);
+/// What [`FacetCollectors`] count.
+type FacetFruit = (TantivyFacetCounts, Vec<(String, u64)>, Vec<(String, u64)>);
+
+fn optional(want: bool, collector: FacetCollector) -> Option<FacetCollectors> {
+    want.then_some((collector, ValueCounts("subject_value"), ValueCounts("author_value")))
+}
+
+/// Counts the values of a multi-valued fast text field over the matches: work in
+/// proportion to the matches, not to how many values the index holds.
+struct ValueCounts(&'static str);
+
+struct SegmentValueCounts {
+    column: Option<StrColumn>,
+    counts: HashMap<u64, u64>,
+}
+
+impl Collector for ValueCounts {
+    type Fruit = Vec<(String, u64)>;
+    type Child = SegmentValueCounts;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentValueCounts> {
+        Ok(SegmentValueCounts { column: reader.fast_fields().str(self.0)?, counts: HashMap::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(String, u64)>>) -> tantivy::Result<Vec<(String, u64)>> {
+        let mut merged: HashMap<String, u64> = HashMap::new();
+        for (value, count) in fruits.into_iter().flatten() {
+            *merged.entry(value).or_default() += count;
+        }
+        let mut values: Vec<(String, u64)> = merged.into_iter().collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        values.truncate(20);
+        Ok(values)
+    }
+}
+
+impl SegmentCollector for SegmentValueCounts {
+    type Fruit = Vec<(String, u64)>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(column) = &self.column {
+            for ord in column.term_ords(doc) {
+                *self.counts.entry(ord).or_default() += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> Vec<(String, u64)> {
+        let Some(column) = self.column else { return Vec::new() };
+        let mut counted: Vec<(u64, u64)> = self.counts.into_iter().collect();
+        counted.sort_unstable();
+        let ords: Vec<u64> = counted.iter().map(|(ord, _)| *ord).collect();
+        let mut values = Vec::with_capacity(counted.len());
+        let mut counts = counted.into_iter().map(|(_, count)| count);
+        let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+            if let Some(count) = counts.next() {
+                values.push((String::from_utf8_lossy(bytes).into_owned(), count));
+            }
+        });
+        values
+    }
 }
 
 fn encode_cursor(position: usize) -> String {
@@ -192,14 +262,9 @@ fn decode_cursor(cursor: Option<&str>) -> Result<usize, SearchError> {
 
 /// The facet roots counted for a scope.
 fn facet_roots(scope: &Scope) -> Vec<Vec<&str>> {
-    let mut roots = vec![
-        vec!["format"],
-        vec!["language"],
-        vec!["subject"],
-        vec!["author"],
-        vec!["year"],
-        vec!["availability"],
-    ];
+    // Subjects and authors have too many values for facet paths to count quickly (the
+    // facet collector walks every value under a root); they are counted from fast values.
+    let mut roots = vec![vec!["format"], vec!["language"], vec!["year"], vec!["availability"]];
     match &scope.tenant_id {
         Some(tenant_id) => roots.push(vec!["branch", tenant_id.as_str()]),
         None => roots.push(vec!["branch"]),
@@ -479,22 +544,25 @@ impl SegmentCollector for SegmentGroups {
 
     fn harvest(self) -> Vec<Group> {
         let mut groups = Vec::with_capacity(self.best.len() + self.unkeyed.len());
-        let mut key = String::new();
-        for (ord, (score, year, doc)) in self.best {
-            key.clear();
-            let found = self
-                .keys
-                .as_ref()
-                .is_some_and(|keys| keys.ord_to_str(ord, &mut key).unwrap_or(false));
-            if found {
-                groups.push(Group {
-                    key: key.clone(),
-                    has_key: true,
-                    score,
-                    year,
-                    address: DocAddress::new(self.segment, doc),
-                });
-            }
+        // Work keys resolved in ordinal order: one pass over the dictionary, where one
+        // look-up per key would decode a block each time.
+        let mut best: Vec<(u64, (Score, i64, DocId))> = self.best.into_iter().collect();
+        best.sort_unstable_by_key(|(ord, _)| *ord);
+        if let Some(keys) = &self.keys {
+            let ords: Vec<u64> = best.iter().map(|(ord, _)| *ord).collect();
+            let mut entries = best.iter();
+            let segment = self.segment;
+            let _ = keys.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                if let Some((_, (score, year, doc))) = entries.next() {
+                    groups.push(Group {
+                        key: String::from_utf8_lossy(bytes).into_owned(),
+                        has_key: true,
+                        score: *score,
+                        year: *year,
+                        address: DocAddress::new(segment, *doc),
+                    });
+                }
+            });
         }
         for (score, year, doc) in self.unkeyed {
             groups.push(Group {
@@ -610,7 +678,7 @@ fn work(
 fn facet_results(
     searcher: &tantivy::Searcher,
     fields: &Fields,
-    counts: &TantivyFacetCounts,
+    (counts, subjects, authors): (&TantivyFacetCounts, Vec<(String, u64)>, Vec<(String, u64)>),
     scope: &Scope,
     request: &SearchRequest,
 ) -> Result<Vec<FacetCounts>, SearchError> {
@@ -635,11 +703,8 @@ fn facet_results(
         };
         let root = Facet::from_path(root);
         let mut values: Vec<(String, u64)> = match facet {
-            FacetName::Subject | FacetName::Author => counts
-                .top_k(root, 20)
-                .into_iter()
-                .map(|(value, count)| (last(value), count))
-                .collect(),
+            FacetName::Subject => subjects.clone(),
+            FacetName::Author => authors.clone(),
             _ => counts.get(root).map(|(value, count)| (last(value), count)).collect(),
         };
         match facet {

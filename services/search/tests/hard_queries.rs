@@ -145,6 +145,12 @@ fn record_facets(record: &CatalogueRecord) -> Vec<(FacetName, String)> {
         let start = year - year.rem_euclid(10);
         out.push((FacetName::Year, format!("{start}-{}", start + 9)));
     }
+    for subject in &description.subjects {
+        out.push((FacetName::Subject, subject.main.clone()));
+    }
+    for contributor in &description.contributors {
+        out.push((FacetName::Author, contributor.name.clone()));
+    }
     out
 }
 
@@ -414,6 +420,20 @@ both_backends! {
             assert!(matching.len() > 10, "{query:?} finds enough to count");
             for facet in [FacetName::Format, FacetName::Language, FacetName::Year] {
                 assert_eq!(shown_counts(&results, facet), counts_of(&matching, facet), "{facet:?} counts of {query:?}");
+            }
+            // Subjects and authors: the twenty commonest, each with its count.
+            for facet in [FacetName::Subject, FacetName::Author] {
+                let shown = shown_counts(&results, facet);
+                let expected = counts_of(&matching, facet);
+                assert_eq!(shown.len(), expected.len().min(20), "{facet:?} values of {query:?}");
+                for (value, count) in &shown {
+                    assert_eq!(expected.get(value), Some(count), "{facet:?} {value:?} of {query:?}");
+                }
+                let least_shown = shown.values().min().copied().unwrap_or(0);
+                assert!(
+                    expected.iter().all(|(value, count)| shown.contains_key(value) || *count <= least_shown),
+                    "{facet:?} of {query:?}: a commoner value is missing"
+                );
             }
             assert!(results.facets.iter().flat_map(|counts| &counts.values).all(|value| !value.selected));
         }
