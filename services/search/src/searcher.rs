@@ -160,9 +160,8 @@ pub fn search(
             facet_counts = counts;
         }
     }
-    if let Some((counts, subjects, authors)) = facet_counts {
-        results.facets =
-            facet_results(&searcher, fields, (&counts, subjects, authors), scope, request)?;
+    if let Some(counts) = facet_counts {
+        results.facets = facet_results(&searcher, fields, &counts, scope, request)?;
     }
     if results.total_records < FEW_RESULTS && offset == 0 && parsed.has_positive() {
         results.did_you_mean =
@@ -678,7 +677,7 @@ fn work(
 fn facet_results(
     searcher: &tantivy::Searcher,
     fields: &Fields,
-    (counts, subjects, authors): (&TantivyFacetCounts, Vec<(String, u64)>, Vec<(String, u64)>),
+    (counts, subjects, authors): &FacetFruit,
     scope: &Scope,
     request: &SearchRequest,
 ) -> Result<Vec<FacetCounts>, SearchError> {
