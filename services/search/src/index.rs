@@ -40,6 +40,9 @@ pub struct LiveIndex {
     writer: Mutex<IndexWriter>,
     /// The change-feed position of the commit the reader shows.
     searchable: AtomicI64,
+    /// Branch names by `tenant/code`, for facet labels; forgotten at every commit (a
+    /// branch renamed reaches the index as changed records).
+    branch_names: Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for LiveIndex {
@@ -78,6 +81,7 @@ impl LiveIndex {
             fields,
             writer: Mutex::new(writer),
             searchable: AtomicI64::new(0),
+            branch_names: Mutex::new(std::collections::HashMap::new()),
         };
         live.searchable.store(live.committed_position()?.unwrap_or(0), Ordering::SeqCst);
         Ok(live)
@@ -151,6 +155,9 @@ impl LiveIndex {
         prepared.commit()?;
         drop(writer);
         self.reader.reload()?;
+        if let Ok(mut names) = self.branch_names.lock() {
+            names.clear();
+        }
         self.searchable.store(position, Ordering::SeqCst);
         Ok(())
     }
@@ -159,6 +166,18 @@ impl LiveIndex {
     /// the reader shows it (the commit is on disk a moment before).
     pub fn searchable_position(&self) -> i64 {
         self.searchable.load(Ordering::SeqCst)
+    }
+
+    /// Returns a branch's name remembered since the last commit.
+    pub fn branch_name(&self, tenant_id: &str, code: &str) -> Option<String> {
+        self.branch_names.lock().ok()?.get(&format!("{tenant_id}/{code}")).cloned()
+    }
+
+    /// Remembers a branch's name until the next commit.
+    pub fn remember_branch_name(&self, tenant_id: &str, code: &str, name: &str) {
+        if let Ok(mut names) = self.branch_names.lock() {
+            names.insert(format!("{tenant_id}/{code}"), name.to_string());
+        }
     }
 
     /// Drops what was applied since the last commit.

@@ -150,18 +150,18 @@ pub fn search(
                 .search(&query, &(WorkGroups, Count, optional(want_facets, facet_collector)))?;
             results.total_records = total as u64;
             let mut groups: Vec<Group> = groups.into_values().collect();
-            sort_groups(&mut groups, request.sort);
+            top_groups(&mut groups, request.sort, offset + first);
             results.total_works = groups.len() as u64;
             results.has_next_page = groups.len() > offset + first;
             for (index, group) in groups.iter().skip(offset).take(first).enumerate() {
-                results.works.push(work(&searcher, fields, group)?);
+                results.works.push(work(&searcher, fields, group, &filters)?);
                 results.end_cursor = Some(encode_cursor(offset + index + 1));
             }
             facet_counts = counts;
         }
     }
     if let Some(counts) = facet_counts {
-        results.facets = facet_results(&searcher, fields, &counts, scope, request)?;
+        results.facets = facet_results(live, &counts, scope, request)?;
     }
     if results.total_records < FEW_RESULTS && offset == 0 && parsed.has_positive() {
         results.did_you_mean =
@@ -576,45 +576,47 @@ impl SegmentCollector for SegmentGroups {
     }
 }
 
-fn sort_groups(groups: &mut [Group], sort: SearchSort) {
-    match sort {
-        SearchSort::Relevance => {
-            groups.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
-        }
-        SearchSort::Newest => {
-            groups.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.key.cmp(&b.key)));
-        }
-        SearchSort::Oldest => groups.sort_by(|a, b| {
-            (a.year == 0)
-                .cmp(&(b.year == 0))
-                .then(a.year.cmp(&b.year))
-                .then_with(|| a.key.cmp(&b.key))
-        }),
-        // A work key is "title/author", folded: its parts sort as titles and authors do.
-        SearchSort::Title => groups.sort_by(|a, b| a.key.cmp(&b.key)),
-        SearchSort::Author => groups.sort_by(|a, b| {
-            let author = |group: &Group| {
-                group.key.split_once('/').map(|(_, author)| author.to_string()).unwrap_or_default()
-            };
-            author(a).cmp(&author(b)).then_with(|| a.key.cmp(&b.key))
-        }),
+/// Puts the first `keep` works in `sort` order at the front (and leaves the rest
+/// unordered behind them): choosing a page needs no full sort of every work found.
+fn top_groups(groups: &mut [Group], sort: SearchSort, keep: usize) {
+    // A work key is "title/author", folded: its parts sort as titles and authors do.
+    fn author(group: &Group) -> &str {
+        group.key.split_once('/').map_or("", |(_, author)| author)
     }
+    let order = |a: &Group, b: &Group| match sort {
+        SearchSort::Relevance => b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)),
+        SearchSort::Newest => b.year.cmp(&a.year).then_with(|| a.key.cmp(&b.key)),
+        SearchSort::Oldest => (a.year == 0)
+            .cmp(&(b.year == 0))
+            .then(a.year.cmp(&b.year))
+            .then_with(|| a.key.cmp(&b.key)),
+        SearchSort::Title => a.key.cmp(&b.key),
+        SearchSort::Author => author(a).cmp(author(b)).then_with(|| a.key.cmp(&b.key)),
+    };
+    let keep = keep.min(groups.len());
+    if keep == 0 {
+        return;
+    }
+    if keep < groups.len() {
+        groups.select_nth_unstable_by(keep - 1, order);
+    }
+    groups[..keep].sort_by(order);
 }
 
-/// Every library's records of a work, with their copies.
+/// Every library's records of a work that pass the search's filters (a search for DVDs
+/// lists the libraries holding the work on DVD), with their copies.
 fn work(
     searcher: &tantivy::Searcher,
     fields: &Fields,
     group: &Group,
+    filters: &[Box<dyn Query>],
 ) -> Result<WorkHit, SearchError> {
     let best: TantivyDocument = searcher.doc(group.address)?;
     let best = read_display(fields, &best);
     let mut members = vec![best.clone()];
     if group.has_key {
-        let query = TermQuery::new(
-            Term::from_field_text(fields.work_key, &group.key),
-            IndexRecordOption::Basic,
-        );
+        let query =
+            with_filters(term_filter(Term::from_field_text(fields.work_key, &group.key)), filters);
         let found = searcher.search(&query, &TopDocs::with_limit(500).order_by_score())?;
         members.clear();
         for (_, address) in found {
@@ -675,8 +677,7 @@ fn work(
 // ---- facets ---------------------------------------------------------------------------
 
 fn facet_results(
-    searcher: &tantivy::Searcher,
-    fields: &Fields,
+    live: &LiveIndex,
     (counts, subjects, authors): &FacetFruit,
     scope: &Scope,
     request: &SearchRequest,
@@ -716,9 +717,7 @@ fn facet_results(
                 FacetName::Format => document::format_label(&value),
                 FacetName::Language => document::language_label(&value),
                 FacetName::Availability => "Available now".to_string(),
-                FacetName::Branch => {
-                    branch_label(searcher, fields, scope.tenant_id.as_deref(), &value)?
-                }
+                FacetName::Branch => branch_label(live, scope.tenant_id.as_deref(), &value)?,
                 _ => value.clone(),
             };
             out.push(FacetValue { selected: selected(facet, &value), value, label, count });
@@ -731,12 +730,16 @@ fn facet_results(
 /// The name of a branch (or, in union search, the library id), read from a document
 /// that holds a copy there.
 fn branch_label(
-    searcher: &tantivy::Searcher,
-    fields: &Fields,
+    live: &LiveIndex,
     tenant_id: Option<&str>,
     value: &str,
 ) -> Result<String, SearchError> {
     let Some(tenant_id) = tenant_id else { return Ok(value.to_string()) };
+    if let Some(name) = live.branch_name(tenant_id, value) {
+        return Ok(name);
+    }
+    let fields = &live.fields;
+    let searcher = live.reader.searcher();
     let query =
         TermQuery::new(facet_term(fields, &["branch", tenant_id, value]), IndexRecordOption::Basic);
     let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
@@ -747,6 +750,7 @@ fn branch_label(
             .into_iter()
             .find(|holding| holding.branch_code == value)
         {
+            live.remember_branch_name(tenant_id, value, &holding.branch_name);
             return Ok(holding.branch_name);
         }
     }

@@ -50,6 +50,9 @@ pub struct SearchService {
     rebuild: Mutex<RebuildState>,
     rebuild_requests: mpsc::UnboundedSender<Option<String>>,
     rebuild_receiver: Mutex<Option<mpsc::UnboundedReceiver<Option<String>>>>,
+    /// Searches running at once: two per core. More wait their turn rather than share
+    /// the cores with every other search at once, so each finishes sooner.
+    searching: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for SearchService {
@@ -116,6 +119,9 @@ impl SearchService {
             rebuild: Mutex::new(RebuildState::default()),
             rebuild_requests,
             rebuild_receiver: Mutex::new(Some(receiver)),
+            searching: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) * 2,
+            ),
         })
     }
 
@@ -510,6 +516,11 @@ impl SearchService {
                 ApiError::validation("query", "a search can be at most 1,000 characters").into()
             );
         }
+        let _turn = self
+            .searching
+            .acquire()
+            .await
+            .map_err(|_| SearchError::Index("the search service is stopping".into()))?;
         let live = self.current();
         blocking(move || searcher::search(&live, &request, &scope)).await
     }
@@ -523,6 +534,11 @@ impl SearchService {
         if request.prefix.len() > 200 {
             return Err(ApiError::validation("prefix", "at most 200 characters").into());
         }
+        let _turn = self
+            .searching
+            .acquire()
+            .await
+            .map_err(|_| SearchError::Index("the search service is stopping".into()))?;
         let live = self.current();
         blocking(move || searcher::autocomplete(&live, &request, &scope)).await
     }
