@@ -1340,13 +1340,15 @@ impl CatalogueService {
                 touched.dedup();
                 let rows = store::index_records(connection, &touched)?;
                 let (records, other_kinds) = index_records(connection, rows)?;
-                let present: std::collections::HashSet<&str> =
-                    records.iter().map(|record| record.record_id.as_str()).collect();
+                // Each touched record once: indexed, or named for removal.
+                let mut seen: std::collections::HashSet<String> = records
+                    .iter()
+                    .map(|record| record.record_id.clone())
+                    .chain(other_kinds.iter().map(|gone| gone.record_id.clone()))
+                    .collect();
                 let mut removed: Vec<RecordRef> = other_kinds;
                 for event in &events {
-                    if !present.contains(event.record_id.as_str())
-                        && !removed.iter().any(|gone| gone.record_id == event.record_id)
-                    {
+                    if seen.insert(event.record_id.clone()) {
                         removed.push(RecordRef {
                             tenant_id: event.tenant_id.clone(),
                             record_id: event.record_id.clone(),

@@ -1,6 +1,6 @@
 //! The search service's error type and how it is shown to callers.
 
-use athenaeum_kernel::{ApiError, ErrorCode};
+use athenaeum_kernel::ApiError;
 
 /// What can go wrong inside the search service.
 #[derive(Debug, thiserror::Error)]
@@ -39,14 +39,6 @@ impl SearchError {
                 tracing::error!(request_id, error = %other, "search operation failed");
                 ApiError::internal(request_id)
             }
-        }
-    }
-
-    /// Returns the shared error code.
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            SearchError::Refused(error) => error.code,
-            _ => ErrorCode::Internal,
         }
     }
 }

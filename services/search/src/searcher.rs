@@ -65,9 +65,8 @@ pub fn search(
     let query = with_filters(main.box_clone(), &filters);
 
     let mut facet_collector = FacetCollector::for_field("facets");
-    let facet_roots = facet_roots(scope);
-    for root in &facet_roots {
-        facet_collector.add_facet(Facet::from_path(root.iter().copied()));
+    for root in FacetName::ALL.into_iter().filter_map(|facet| facet_root(facet, scope)) {
+        facet_collector.add_facet(root);
     }
     let want_facets = request.facets;
 
@@ -260,15 +259,22 @@ fn decode_cursor(cursor: Option<&str>) -> Result<usize, SearchError> {
 }
 
 /// The facet roots counted for a scope.
-fn facet_roots(scope: &Scope) -> Vec<Vec<&str>> {
-    // Subjects and authors have too many values for facet paths to count quickly (the
-    // facet collector walks every value under a root); they are counted from fast values.
-    let mut roots = vec![vec!["format"], vec!["language"], vec!["year"], vec!["availability"]];
-    match &scope.tenant_id {
-        Some(tenant_id) => roots.push(vec!["branch", tenant_id.as_str()]),
-        None => roots.push(vec!["branch"]),
-    }
-    roots
+/// The facet path a facet is counted under, or `None` for subjects and authors: they
+/// have too many values for facet paths to count quickly (the facet collector walks every
+/// value under a root), so they are counted from fast values.
+fn facet_root(facet: FacetName, scope: &Scope) -> Option<Facet> {
+    let path: Vec<&str> = match facet {
+        FacetName::Format => vec!["format"],
+        FacetName::Language => vec!["language"],
+        FacetName::Year => vec!["year"],
+        FacetName::Availability => vec!["availability"],
+        FacetName::Branch => match &scope.tenant_id {
+            Some(tenant_id) => vec!["branch", tenant_id.as_str()],
+            None => vec!["branch"],
+        },
+        FacetName::Subject | FacetName::Author => return None,
+    };
+    Some(Facet::from_path(path))
 }
 
 fn term_filter(term: Term) -> Box<dyn Query> {
@@ -689,23 +695,12 @@ fn facet_results(
         |facet: &Facet| facet.to_path().last().map(|part| (*part).to_string()).unwrap_or_default();
     let mut results = Vec::new();
     for facet in FacetName::ALL {
-        let root: Vec<&str> = match facet {
-            FacetName::Format => vec!["format"],
-            FacetName::Language => vec!["language"],
-            FacetName::Subject => vec!["subject"],
-            FacetName::Author => vec!["author"],
-            FacetName::Year => vec!["year"],
-            FacetName::Availability => vec!["availability"],
-            FacetName::Branch => match &scope.tenant_id {
-                Some(tenant_id) => vec!["branch", tenant_id.as_str()],
-                None => vec!["branch"],
-            },
-        };
-        let root = Facet::from_path(root);
-        let mut values: Vec<(String, u64)> = match facet {
-            FacetName::Subject => subjects.clone(),
-            FacetName::Author => authors.clone(),
-            _ => counts.get(root).map(|(value, count)| (last(value), count)).collect(),
+        let mut values: Vec<(String, u64)> = match (facet, facet_root(facet, scope)) {
+            (_, Some(root)) => {
+                counts.get(root).map(|(value, count)| (last(value), count)).collect()
+            }
+            (FacetName::Subject, None) => subjects.clone(),
+            (_, None) => authors.clone(),
         };
         match facet {
             FacetName::Year => values.sort_by(|a, b| b.0.cmp(&a.0)),

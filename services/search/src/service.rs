@@ -302,30 +302,15 @@ impl SearchService {
     }
 
     async fn run_rebuild(self: Arc<Self>, tenant_id: Option<String>) {
-        if !self.begin_rebuild() {
-            return;
-        }
-        let started = Instant::now();
-        let outcome = match self.rebuild_now(tenant_id.as_deref()).await {
-            Ok(documents) => {
-                let seconds = started.elapsed().as_secs_f64();
-                let message = match &tenant_id {
-                    Some(tenant) => {
-                        format!("rebuilt library {tenant}: {documents} records in {seconds:.1} s")
-                    }
-                    None => {
-                        format!("rebuilt the whole index: {documents} records in {seconds:.1} s")
-                    }
-                };
-                tracing::info!("{message}");
-                message
+        match self.rebuild_exclusive(tenant_id.as_deref()).await {
+            Ok(_) => {
+                let outcome = self.status().ok().and_then(|status| status.last_rebuild);
+                tracing::info!(outcome = ?outcome, "search index rebuilt");
             }
             Err(error) => {
-                tracing::error!(%error, "search index rebuild failed");
-                format!("rebuild failed: {error}")
+                tracing::error!(%error, "search index rebuild failed or did not start");
             }
-        };
-        self.end_rebuild(outcome);
+        }
     }
 
     /// Rebuilds and returns how many records were indexed. The whole index is built in a
@@ -339,15 +324,22 @@ impl SearchService {
         }
     }
 
-    /// Rebuilds while holding the rebuild flag (for the command line).
+    /// Rebuilds while holding the rebuild flag, and records the outcome in the status.
     pub async fn rebuild_exclusive(&self, tenant_id: Option<&str>) -> Outcome<u64> {
         if !self.begin_rebuild() {
             return Err(ApiError::conflict("a rebuild is already running").into());
         }
+        let started = Instant::now();
         let outcome = self.rebuild_now(tenant_id).await;
-        self.end_rebuild(match &outcome {
-            Ok(documents) => format!("rebuilt: {documents} records"),
-            Err(error) => format!("rebuild failed: {error}"),
+        let seconds = started.elapsed().as_secs_f64();
+        self.end_rebuild(match (&outcome, tenant_id) {
+            (Ok(documents), Some(tenant)) => {
+                format!("rebuilt library {tenant}: {documents} records in {seconds:.1} s")
+            }
+            (Ok(documents), None) => {
+                format!("rebuilt the whole index: {documents} records in {seconds:.1} s")
+            }
+            (Err(error), _) => format!("rebuild failed: {error}"),
         });
         outcome
     }
