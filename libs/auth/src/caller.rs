@@ -1,4 +1,4 @@
-//! The verified caller, roles, and the tenant scope that store queries take.
+//! The verified caller, roles, and the scopes that store queries take.
 
 use serde::{Deserialize, Serialize};
 
@@ -44,25 +44,58 @@ impl std::fmt::Display for Role {
     }
 }
 
-/// A caller whose access token was verified.
+/// A caller whose access token was verified. Only [`crate::TokenVerifier`] makes one, so
+/// holding a `Caller` is proof that a valid token named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The account's id.
-    pub account_id: String,
-    /// The tenant the token was issued for.
-    pub tenant_id: String,
-    /// That tenant's slug.
-    pub tenant_slug: String,
-    /// The account's roles in that tenant.
-    pub roles: Vec<Role>,
-    /// For a service's own token, the service's name (no account, tenant or role).
-    pub service: Option<String>,
+    account_id: String,
+    tenant_id: String,
+    tenant_slug: String,
+    roles: Vec<Role>,
+    service: Option<String>,
 }
 
 impl Caller {
+    /// Makes the caller a verified token's claims name.
+    pub(crate) fn from_verified_claims(
+        account_id: String,
+        tenant_id: String,
+        tenant_slug: String,
+        roles: Vec<Role>,
+        service: Option<String>,
+    ) -> Caller {
+        Caller { account_id, tenant_id, tenant_slug, roles, service }
+    }
+
+    /// Returns the account's id.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// Returns the id of the tenant the token was issued for.
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    /// Returns that tenant's slug.
+    pub fn tenant_slug(&self) -> &str {
+        &self.tenant_slug
+    }
+
+    /// Returns the account's roles in that tenant.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    /// Returns, for a service's own token, the service's name (such a token names no
+    /// account, tenant or role).
+    pub fn service(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
     /// Returns the scope of the caller's own tenant.
     pub fn tenant_scope(&self) -> TenantScope {
-        TenantScope { tenant_id: self.tenant_id.clone() }
+        TenantScope::new(&self.tenant_id)
     }
 
     /// Returns true when the caller holds `role` exactly.
@@ -112,48 +145,145 @@ impl Caller {
 
     /// Returns the scope of another tenant, for a platform operator acting on it (for
     /// example creating its first administrator while onboarding it).
+    ///
+    /// Fails with `Forbidden` unless the caller is an operator.
     pub fn operator_scope(&self, tenant_id: &str) -> Result<TenantScope, AuthError> {
         self.require_operator()?;
-        Ok(TenantScope { tenant_id: tenant_id.to_string() })
+        Ok(TenantScope::new(tenant_id))
     }
 }
 
-/// The tenant a query runs within. Store functions for tenant-owned tables take one, and
-/// only this crate can make one, so no query can forget its tenant.
+/// Who reads a tenant's data: a signed-in caller, within their own tenant, or an
+/// anonymous reader, within the tenant the request named, seeing only what that tenant
+/// shows the public.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reader {
+    /// A verified caller; reads within their own tenant.
+    Member(Caller),
+    /// A reader without a token; reads what the named tenant shows the public.
+    Public(PublicScope),
+}
+
+impl Reader {
+    /// Decides who reads: the verified `caller` when there is one, otherwise the tenant
+    /// an anonymous request named.
+    ///
+    /// Fails with `MissingToken` when there is neither.
+    pub fn resolve(caller: Option<Caller>, named_tenant_id: Option<&str>) -> Result<Reader, AuthError> {
+        if let Some(caller) = caller {
+            return Ok(Reader::Member(caller));
+        }
+        match named_tenant_id.map(str::trim).filter(|tenant_id| !tenant_id.is_empty()) {
+            Some(tenant_id) => Ok(Reader::Public(PublicScope { tenant_id: tenant_id.to_string() })),
+            None => Err(AuthError::MissingToken),
+        }
+    }
+
+    /// Returns the caller, when the reader signed in.
+    pub fn caller(&self) -> Option<&Caller> {
+        match self {
+            Reader::Member(caller) => Some(caller),
+            Reader::Public(_) => None,
+        }
+    }
+
+    /// Returns true when the reader is staff or admin of the tenant read.
+    pub fn is_staff(&self) -> bool {
+        self.caller().is_some_and(Caller::is_staff)
+    }
+
+    /// Returns the scope the reader's queries run within.
+    pub fn scope(&self) -> ReaderScope {
+        match self {
+            Reader::Member(caller) => ReaderScope::Member(caller.tenant_scope()),
+            Reader::Public(scope) => ReaderScope::Public(scope.clone()),
+        }
+    }
+}
+
+/// The scope of a [`Reader`]'s queries: a member's full scope or the public one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ReaderScope {
+    /// A signed-in caller's own tenant.
+    Member(TenantScope),
+    /// The tenant an anonymous reader named.
+    Public(PublicScope),
+}
+
+/// The tenant a query runs within, with the right to change its rows. Store functions
+/// that write tenant-owned tables take one and stamp `tenant_id` from it; only this
+/// crate makes one, from a verified caller, so no query can forget its tenant or pick
+/// another.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TenantScope {
     tenant_id: String,
 }
 
 impl TenantScope {
+    pub(crate) fn new(tenant_id: &str) -> TenantScope {
+        TenantScope { tenant_id: tenant_id.to_string() }
+    }
+
     /// Returns the tenant's id, for the `tenant_id = ?` of every query.
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }
 }
 
-/// An unauthenticated request acting within a tenant it named itself (signing in, asking
-/// for a password reset, reading the public catalogue). It may see only what that tenant
-/// shows the public.
-#[derive(Debug, Clone, Copy)]
-pub struct Anonymous;
+/// The tenant an anonymous request named: its queries may read only what that tenant
+/// shows the public, and no store function that writes takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PublicScope {
+    tenant_id: String,
+}
 
-impl Anonymous {
-    /// Returns the scope of the tenant the request named.
-    pub fn tenant_scope(self, tenant_id: &str) -> TenantScope {
-        TenantScope { tenant_id: tenant_id.to_string() }
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::TenantScope {}
+    impl Sealed for super::PublicScope {}
+    impl Sealed for super::ReaderScope {}
+}
+
+/// What a query that only reads takes: any scope. Sealed: only this crate's scopes
+/// implement it.
+pub trait ReadScope: sealed::Sealed + std::fmt::Debug + Send + Sync {
+    /// Returns the tenant's id, for the `tenant_id = ?` of every query.
+    fn tenant_id(&self) -> &str;
+
+    /// Returns true when the reader is anonymous and sees only what the tenant shows
+    /// the public.
+    fn is_public(&self) -> bool;
+}
+
+impl ReadScope for TenantScope {
+    fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    fn is_public(&self) -> bool {
+        false
     }
 }
 
-/// Work a service recorded earlier under a verified scope and now carries on by itself
-/// (an import job resumed after a restart, a background step of a job). The tenant comes
-/// from the stored row, which was written under the scope of the person who started it.
-#[derive(Debug, Clone, Copy)]
-pub struct ResumedWork;
+impl ReadScope for PublicScope {
+    fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
 
-impl ResumedWork {
-    /// Returns the scope of the tenant the stored work belongs to.
-    pub fn tenant_scope(self, tenant_id: &str) -> TenantScope {
-        TenantScope { tenant_id: tenant_id.to_string() }
+    fn is_public(&self) -> bool {
+        true
+    }
+}
+
+impl ReadScope for ReaderScope {
+    fn tenant_id(&self) -> &str {
+        match self {
+            ReaderScope::Member(scope) => &scope.tenant_id,
+            ReaderScope::Public(scope) => &scope.tenant_id,
+        }
+    }
+
+    fn is_public(&self) -> bool {
+        matches!(self, ReaderScope::Public(_))
     }
 }

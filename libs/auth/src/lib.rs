@@ -2,12 +2,15 @@
 //! verified [`Caller`], and the [`TenantScope`] that every query on tenant-owned tables
 //! takes.
 //!
-//! A `TenantScope` can only be made here, from a verified token (an operator's may name
-//! another tenant), for an anonymous request that names its own tenant, or for stored
-//! work a service resumes ([`ResumedWork`]), so a store query without a tenant does not
-//! compile. The command line acts through a short-lived
-//! operator token it signs with the key it can read. This crate does
-//! no I/O beyond reading and writing key files.
+//! Scopes are made only here. A [`TenantScope`], which writing queries take, comes from
+//! a verified [`Caller`] (an operator's may name another tenant), from the token issuer
+//! for the credentials an unauthenticated request presents (identity's sign-in and
+//! one-time links), or from the verifier for stored work a service resumes. A
+//! [`PublicScope`], which only reading queries take, is what an anonymous [`Reader`]
+//! gets for the tenant it named. So a store query without a tenant does not compile,
+//! and an anonymous reader cannot reach a query that writes. The command line acts
+//! through a short-lived operator token it signs with the key it can read. This crate
+//! does no I/O beyond reading and writing key files.
 
 mod caller;
 mod config;
@@ -15,7 +18,7 @@ mod error;
 mod keys;
 mod token;
 
-pub use caller::{Anonymous, Caller, ResumedWork, Role, TenantScope};
+pub use caller::{Caller, PublicScope, ReadScope, Reader, ReaderScope, Role, TenantScope};
 pub use config::AuthConfig;
 pub use error::AuthError;
 pub use keys::{SigningKey, VerificationKey};

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::{AuthConfig, AuthError, Caller, Role, SigningKey, VerificationKey};
+use crate::{AuthConfig, AuthError, Caller, Role, SigningKey, TenantScope, VerificationKey};
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +118,15 @@ impl TokenIssuer {
             .map_err(|error| AuthError::Key(error.to_string()))
     }
 
+    /// Returns the scope of the tenant whose credentials an unauthenticated request
+    /// presents (a sign-in by library and email, a refresh token, a one-time link), for
+    /// checking them and, once they check out, acting for their account. Only the holder
+    /// of the signing key, who could sign a token for any tenant anyway, may act within
+    /// a tenant before its caller is known.
+    pub fn credential_scope(&self, tenant_id: &str) -> TenantScope {
+        TenantScope::new(tenant_id)
+    }
+
     /// Returns the verifier matching this issuer.
     pub fn verifier(&self, leeway_seconds: u64) -> TokenVerifier {
         TokenVerifier::with(
@@ -184,13 +193,21 @@ impl TokenVerifier {
                     AuthError::InvalidToken(reason.into())
                 })?;
         let claims = data.claims;
-        Ok(Caller {
-            account_id: claims.sub,
-            tenant_id: claims.tid,
-            tenant_slug: claims.tsl,
-            roles: claims.roles,
-            service: claims.svc,
-        })
+        Ok(Caller::from_verified_claims(
+            claims.sub,
+            claims.tid,
+            claims.tsl,
+            claims.roles,
+            claims.svc,
+        ))
+    }
+
+    /// Returns the scope of work a service recorded earlier under a verified scope and
+    /// now carries on by itself (an import job resumed after a restart): the tenant comes
+    /// from the stored row, which was written under the scope of the person who started
+    /// the work. Only a service the process handed a verifier can resume work.
+    pub fn resumed_work_scope(&self, stored_tenant_id: &str) -> TenantScope {
+        TenantScope::new(stored_tenant_id)
     }
 }
 
@@ -220,16 +237,16 @@ mod tests {
         let issuer = issuer();
         let token = issuer.issue_service("search").unwrap();
         let caller = issuer.verifier(0).verify(&token.token).unwrap();
-        assert_eq!(caller.service.as_deref(), Some("search"));
+        assert_eq!(caller.service(), Some("search"));
         assert!(caller.require_service("search").is_ok());
         assert!(caller.require_service("mail").is_err());
-        assert!(caller.tenant_id.is_empty() && caller.roles.is_empty());
+        assert!(caller.tenant_id().is_empty() && caller.roles().is_empty());
         assert!(caller.require_staff().is_err());
         assert!(caller.require_operator().is_err());
         // A person's token is not a service's, whatever its roles short of operator.
         let admin = issuer.issue("account-1", "tenant-1", "north", &[Role::Admin]).unwrap();
         let admin = issuer.verifier(0).verify(&admin.token).unwrap();
-        assert_eq!(admin.service, None);
+        assert_eq!(admin.service(), None);
         assert!(admin.require_service("search").is_err());
     }
 
@@ -238,8 +255,8 @@ mod tests {
         let issuer = issuer();
         let token = issuer.issue("account-1", "tenant-1", "north", &[Role::Staff]).unwrap();
         let caller = issuer.verifier(0).verify(&token.token).unwrap();
-        assert_eq!(caller.account_id, "account-1");
-        assert_eq!(caller.tenant_id, "tenant-1");
+        assert_eq!(caller.account_id(), "account-1");
+        assert_eq!(caller.tenant_id(), "tenant-1");
         assert!(caller.is_staff());
         assert!(caller.require_admin().is_err());
     }

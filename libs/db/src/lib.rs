@@ -8,11 +8,13 @@ mod connection;
 mod database;
 mod error;
 mod migrations;
+mod stored;
 
 pub use connection::{Backend, DbConnection};
 pub use database::{Database, DatabaseConfig, PoolStatus, SqliteSynchronous};
 pub use error::{DbError, Result};
 pub use migrations::ServiceMigrations;
+pub use stored::UnknownStoredValue;
 
 /// Re-exported so services name one diesel.
 pub use diesel;

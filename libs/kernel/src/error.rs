@@ -139,3 +139,40 @@ impl ApiError {
         ApiError::new(ErrorCode::Unavailable, message)
     }
 }
+
+/// What every service's error enum implements: the shared code of each error, which of
+/// its errors are refusals meant for the caller as they are, and (provided) the one
+/// conversion into what callers see.
+///
+/// Policy: a refusal (validation, permission, conflict, …) reaches the caller unchanged;
+/// an unreachable dependency becomes `UNAVAILABLE` with a message naming the service; any
+/// other fault becomes `INTERNAL` with the request id, and its cause is logged under that
+/// id, never returned.
+pub trait ServiceError: std::error::Error + Sized {
+    /// What callers call this service in messages ("the catalogue", "the account service").
+    const SERVICE: &'static str;
+
+    /// Returns the shared error code.
+    fn code(&self) -> ErrorCode;
+
+    /// Returns the refusal this error carries for the caller as it is, or gives the error
+    /// back when it is a fault on our side.
+    fn into_refusal(self) -> Result<ApiError, Self>;
+
+    /// Turns the error into what the caller sees, logging faults under `request_id`.
+    fn into_api(self, request_id: &str) -> ApiError {
+        let fault = match self.into_refusal() {
+            Ok(refusal) => return refusal,
+            Err(fault) => fault,
+        };
+        if fault.code() == ErrorCode::Unavailable {
+            tracing::warn!(request_id, service = Self::SERVICE, error = %fault, "dependency unavailable");
+            return ApiError::unavailable(format!(
+                "{} is unavailable; try again shortly",
+                Self::SERVICE
+            ));
+        }
+        tracing::error!(request_id, service = Self::SERVICE, error = %fault, "operation failed");
+        ApiError::internal(request_id)
+    }
+}

@@ -8,6 +8,6 @@ mod error;
 mod id;
 mod time;
 
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ErrorCode, ServiceError};
 pub use id::new_id;
 pub use time::{Timestamp, now};

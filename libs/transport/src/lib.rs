@@ -21,6 +21,8 @@ pub use remote::{RemoteService, respond, route_error};
 pub use actix_web as __actix_web;
 #[doc(hidden)]
 pub use async_trait::async_trait as __async_trait;
+#[doc(hidden)]
+pub use tracing as __tracing;
 
 /// Defines a service's operations once and derives from it:
 /// - the trait `$Trait` (async, object-safe, `Send + Sync`), one method per operation
@@ -124,16 +126,16 @@ macro_rules! service_api {
 }
 
 /// Implements a service trait by handing each operation to an inherent method of the
-/// service, `method(&self, &Call, Request) -> Result<Response, E>` (or, written `=>
-/// method without request`, `method(&self, &Call)`), whose error type has
-/// `into_api(self, request_id: &str) -> ApiError`. So every operation turns its errors
-/// into what callers see in the same one place.
+/// service with the same shape, `method(&self, &Call, Request) -> Result<Response, E>`,
+/// where `E` implements [`athenaeum_kernel::ServiceError`]. So every operation turns its
+/// errors into what callers see in the same one place, and runs in a span named after
+/// the service and operation that carries the request id, so every log line it writes
+/// says which request it served.
 ///
 /// ```ignore
 /// athenaeum_transport::implement_api! {
 ///     CatalogueApi for CatalogueService {
 ///         fn get_record(GetRecord) -> CatalogueRecord => get_record_as;
-///         fn get_settings(GetSettings) -> CatalogueSettings => get_settings_as without request;
 ///     }
 /// }
 /// ```
@@ -141,7 +143,7 @@ macro_rules! service_api {
 macro_rules! implement_api {
     (
         $Trait:ident for $Service:ty {
-            $( fn $operation:ident($Request:ty) -> $Response:ty => $method:ident $(without $ignored:ident)?; )*
+            $( fn $operation:ident($Request:ty) -> $Response:ty => $method:ident; )*
         }
     ) => {
         #[$crate::__async_trait]
@@ -152,18 +154,17 @@ macro_rules! implement_api {
                     call: &$crate::Call,
                     request: $Request,
                 ) -> Result<$Response, athenaeum_kernel::ApiError> {
-                    $crate::implement_api!(@call self, call, request, $method $(, $ignored)?)
+                    use $crate::__tracing::Instrument as _;
+                    let span = $crate::__tracing::info_span!(
+                        concat!(stringify!($Trait), "::", stringify!($operation)),
+                        request_id = %call.request_id,
+                    );
+                    self.$method(call, request)
+                        .instrument(span)
                         .await
-                        .map_err(|error| error.into_api(&call.request_id))
+                        .map_err(|error| athenaeum_kernel::ServiceError::into_api(error, &call.request_id))
                 }
             )*
         }
     };
-    (@call $service:ident, $call:ident, $request:ident, $method:ident) => {
-        $service.$method($call, $request)
-    };
-    (@call $service:ident, $call:ident, $request:ident, $method:ident, $ignored:ident) => {{
-        let _ = $request;
-        $service.$method($call)
-    }};
 }
