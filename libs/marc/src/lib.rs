@@ -10,8 +10,10 @@ pub mod iso2709;
 pub mod json;
 pub mod marc8;
 mod read;
+mod reading;
 mod record;
 pub mod xml;
 
-pub use read::{Format, ReadError, ReadOutcome, RecordReader, detect_format};
+pub use read::{Format, RecordReader, detect_format};
+pub use reading::{ReadError, ReadOutcome};
 pub use record::{ControlField, DataField, Field, Record, Subfield, Tag};
