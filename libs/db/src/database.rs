@@ -150,6 +150,30 @@ impl Database {
         Ok(Database { service, backend: config.backend(), pool, migrations })
     }
 
+    /// Opens the service's database (see [`Database::open`]) off the async threads and
+    /// applies its pending migrations: what a process does at start-up for each database
+    /// it owns.
+    ///
+    /// Fails with `Open` or `Pool` when the database cannot be reached, `Migration` when a
+    /// migration fails.
+    pub async fn open_and_migrate(
+        config: &DatabaseConfig,
+        data_dir: &Path,
+        migrations: &'static ServiceMigrations,
+    ) -> Result<Database> {
+        let config = config.clone();
+        let data_dir = data_dir.to_path_buf();
+        let database =
+            tokio::task::spawn_blocking(move || Database::open(&config, &data_dir, migrations))
+                .await
+                .map_err(|error| DbError::Task(error.to_string()))??;
+        let applied = database.migrate().await?;
+        if !applied.is_empty() {
+            tracing::info!(service = database.service, backend = %database.backend, migrations = ?applied, "database migrated");
+        }
+        Ok(database)
+    }
+
     /// Returns the service this database belongs to.
     pub fn service(&self) -> &'static str {
         self.service

@@ -75,7 +75,7 @@ macro_rules! stored_enum {
         impl TryFrom<String> for $Name {
             type Error = $crate::UnknownStoredValue;
 
-            fn try_from(text: String) -> Result<$Name, Self::Error> {
+            fn try_from(text: String) -> Result<$Name, $crate::UnknownStoredValue> {
                 $Name::parse(&text).ok_or($crate::UnknownStoredValue { kind: $kind, value: text })
             }
         }

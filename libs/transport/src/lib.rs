@@ -6,10 +6,12 @@
 //! Every call carries a [`Call`]: the caller's bearer token (which the service verifies
 //! itself), the client's address and the request id.
 
+pub mod assembly;
 mod call;
 pub mod graphql;
 mod remote;
 
+pub use assembly::{Dependency, ProcessContext, ServiceParts};
 pub use call::Call;
 
 /// Largest request body an internal route accepts: room for a 4 MiB chunk of an uploaded

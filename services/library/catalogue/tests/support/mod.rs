@@ -1,0 +1,330 @@
+//! Fixtures shared by the catalogue's integration tests: the service on a fresh library
+//! database, signed-in callers of two libraries (tokens signed with a test key, as the
+//! identity service would sign them), MARC files from `../shared/data/marc/`, and imports
+//! run to the end.
+#![allow(dead_code, reason = "each test file uses a different part of the fixtures")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test fixtures fail loudly at the first thing that goes wrong"
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use athenaeum_auth::{AuthConfig, Role, SigningKey, TokenIssuer};
+use athenaeum_catalogue::api::*;
+use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService};
+use athenaeum_library_db::{LibraryDatabase, MIGRATIONS};
+use athenaeum_testkit::{Backend, TestDatabase};
+use athenaeum_transport::Call;
+use tokio::sync::watch;
+
+/// Returns the shared test data folder (`ATHENAEUM_SHARED_DATA`, else `../shared/data`
+/// beside the workspace).
+pub fn shared_data() -> PathBuf {
+    let folder = std::env::var_os("ATHENAEUM_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data"));
+    assert!(
+        folder.join("marc").is_dir(),
+        "the shared test data is missing at {}; set ATHENAEUM_SHARED_DATA",
+        folder.display()
+    );
+    folder
+}
+
+/// Returns a file under `shared/data/marc/`.
+pub fn marc_file(relative: &str) -> PathBuf {
+    shared_data().join("marc").join(relative)
+}
+
+/// One library (tenant) and its people.
+pub struct Library {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// A member of staff.
+    pub staff: Call,
+    /// An administrator.
+    pub admin: Call,
+    /// A patron.
+    pub patron: Call,
+}
+
+/// The catalogue on a fresh database, its import workers running, and two libraries.
+pub struct World {
+    /// The service under test.
+    pub service: Arc<CatalogueService>,
+    /// The first library.
+    pub north: Library,
+    /// The second library.
+    pub south: Library,
+    /// An operator of the platform.
+    pub operator: Call,
+    /// Signs tokens.
+    pub issuer: TokenIssuer,
+    stop: watch::Sender<bool>,
+    /// The database; dropped after the service.
+    pub db: TestDatabase,
+}
+
+impl World {
+    /// Starts the catalogue on a fresh database of `backend`.
+    pub async fn start(backend: Backend) -> World {
+        World::start_with(backend, CatalogueConfig::default()).await
+    }
+
+    /// Starts the catalogue with `config` on a fresh database of `backend`.
+    pub async fn start_with(backend: Backend, config: CatalogueConfig) -> World {
+        let db = athenaeum_testkit::test_database(backend, &MIGRATIONS).await;
+        let key = SigningKey::generate().unwrap();
+        let auth = AuthConfig::default();
+        let issuer = TokenIssuer::new(key, &auth);
+        let verifier = issuer.verifier(0);
+        let service = Arc::new(CatalogueService::new(
+            LibraryDatabase::new(db.database.clone()),
+            verifier,
+            config,
+            &db.databases.data_path(),
+        ));
+        let (stop, stop_signal) = watch::channel(false);
+        tokio::spawn(Arc::clone(&service).run_imports(stop_signal));
+        let north = library(&issuer, "north");
+        let south = library(&issuer, "south");
+        let operator =
+            call(&issuer, "00000000-0000-7000-8000-000000000000", "platform", &[Role::Operator]);
+        World { service, north, south, operator, issuer, stop, db }
+    }
+
+    /// Imports a file the way the command line does, to the end, and returns the job.
+    pub async fn import_file(
+        &self,
+        library: &Library,
+        path: &Path,
+        options: ImportOptions,
+    ) -> ImportJob {
+        let scope = self.scope(library);
+        let (job, _) = self.service.local_import_job(&scope, path, &options).await.unwrap();
+        let reader = athenaeum_marc::RecordReader::open(path).unwrap();
+        let (_, stop) = watch::channel(false);
+        let (_, finished) = self.service.run_job(&scope, job, reader, stop, |_| {}).await.unwrap();
+        CatalogueService::job_view(finished).unwrap()
+    }
+
+    /// Returns the tenant scope of a library, as an operator would act on it.
+    pub fn scope(&self, library: &Library) -> athenaeum_auth::TenantScope {
+        let token = self.operator.token.clone().unwrap();
+        let caller = self.service.verify(&token).unwrap();
+        caller.operator_scope(&library.tenant_id).unwrap()
+    }
+
+    /// Uploads `bytes` through the API in chunks of `chunk` bytes, starts the import and
+    /// waits until it finishes.
+    pub async fn upload(
+        &self,
+        library: &Library,
+        name: &str,
+        bytes: &[u8],
+        chunk: usize,
+        options: ImportOptions,
+    ) -> ImportJob {
+        let api: &dyn CatalogueApi = self.service.as_ref();
+        let job = api
+            .create_import(&library.staff, CreateImport { file_name: name.to_string(), options })
+            .await
+            .unwrap();
+        let mut offset = 0;
+        for part in bytes.chunks(chunk.max(1)) {
+            api.append_import_data(
+                &library.staff,
+                ImportData { job_id: job.id.0.clone(), offset, data: part.to_vec() },
+            )
+            .await
+            .unwrap();
+            offset += i64::try_from(part.len()).unwrap();
+        }
+        api.start_import(&library.staff, ById { id: job.id.0.clone() }).await.unwrap();
+        self.wait_for(library, &job.id.0).await
+    }
+
+    /// Waits until an import is completed or failed.
+    pub async fn wait_for(&self, library: &Library, job_id: &str) -> ImportJob {
+        let api: &dyn CatalogueApi = self.service.as_ref();
+        for _ in 0..1_200 {
+            let job =
+                api.get_import(&library.staff, ById { id: job_id.to_string() }).await.unwrap();
+            if matches!(job.status, ImportStatus::Completed | ImportStatus::Failed) {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("import {job_id} did not finish within a minute");
+    }
+
+    /// Returns every problem of an import.
+    pub async fn problems(&self, library: &Library, job_id: &str) -> Vec<ImportProblem> {
+        let api: &dyn CatalogueApi = self.service.as_ref();
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = api
+                .list_import_problems(
+                    &library.staff,
+                    ListImportProblems {
+                        job_id: job_id.to_string(),
+                        severity: None,
+                        page: PageRequest { after, first: 100 },
+                    },
+                )
+                .await
+                .unwrap();
+            after = page.problems.last().map(|problem| problem.cursor.clone());
+            all.extend(page.problems);
+            if !page.has_next_page {
+                return all;
+            }
+        }
+    }
+
+    /// Returns every record of a library, oldest first.
+    pub async fn all_records(&self, library: &Library) -> Vec<CatalogueRecord> {
+        let api: &dyn CatalogueApi = self.service.as_ref();
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = api
+                .list_records(
+                    &library.staff,
+                    ListRecords {
+                        public_tenant_id: None,
+                        filter: RecordFilter::default(),
+                        page: PageRequest { after, first: 100 },
+                    },
+                )
+                .await
+                .unwrap();
+            after = page.records.last().map(|record| record.id.clone());
+            all.extend(page.records);
+            if !page.has_next_page {
+                return all;
+            }
+        }
+    }
+
+    /// Returns every item of a library, by barcode.
+    pub async fn all_items(&self, library: &Library) -> Vec<Item> {
+        let api: &dyn CatalogueApi = self.service.as_ref();
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = api
+                .list_items(
+                    &library.staff,
+                    ListItems {
+                        public_tenant_id: None,
+                        record_id: None,
+                        page: PageRequest { after, first: 100 },
+                    },
+                )
+                .await
+                .unwrap();
+            after = page.items.last().map(|item| item.barcode.clone());
+            all.extend(page.items);
+            if !page.has_next_page {
+                return all;
+            }
+        }
+    }
+
+    /// Returns the whole change feed.
+    pub async fn changes(&self) -> Vec<ChangeEvent> {
+        let api: &dyn CatalogueApi = self.service.as_ref();
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = api
+                .read_changes(&self.operator, ReadChanges { after, limit: 10_000 })
+                .await
+                .unwrap();
+            let Some(last) = page.events.last() else { return all };
+            after = last.position;
+            all.extend(page.events);
+        }
+    }
+
+    /// Returns the catalogue as the trait callers use.
+    pub fn api(&self) -> &dyn CatalogueApi {
+        self.service.as_ref()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+fn library(issuer: &TokenIssuer, slug: &str) -> Library {
+    let tenant_id = athenaeum_kernel::new_id();
+    Library {
+        staff: call(issuer, &tenant_id, slug, &[Role::Staff]),
+        admin: call(issuer, &tenant_id, slug, &[Role::Admin]),
+        patron: call(issuer, &tenant_id, slug, &[Role::Patron]),
+        tenant_id,
+    }
+}
+
+/// Returns a call carrying a token for an account with `roles` in a tenant.
+pub fn call(issuer: &TokenIssuer, tenant_id: &str, slug: &str, roles: &[Role]) -> Call {
+    let token = issuer.issue(&athenaeum_kernel::new_id(), tenant_id, slug, roles).unwrap().token;
+    Call::anonymous().with_token(token)
+}
+
+/// Returns a call carrying `token`.
+pub fn call_with(token: String) -> Call {
+    Call::anonymous().with_token(token)
+}
+
+/// Asserts that `outcome` was refused with `code` and returns the refusal.
+pub use athenaeum_testkit::refused;
+
+/// Runs pymarc over a file and returns how many records it reads (its permissive reader
+/// for ISO 2709, its XML parser for MARCXML): the independent count imports must match.
+pub fn pymarc_count(path: &Path) -> usize {
+    let script = r#"
+import sys, pymarc
+path = sys.argv[1]
+with open(path, 'rb') as handle:
+    head = handle.read(64).lstrip(b'\xef\xbb\xbf \t\r\n')
+if head.startswith(b'<'):
+    try:
+        print(len(pymarc.parse_xml_to_array(path)))
+    except Exception:
+        # pymarc wants one <collection> (or <record>) as the document: for a file of bare
+        # <record> elements, count them with the standard library's parser under a root.
+        import re, xml.etree.ElementTree as tree
+        data = open(path, 'rb').read()
+        data = re.sub(rb'^\s*<\?xml[^>]*\?>', b'', data)
+        root = tree.fromstring(b'<root>' + data + b'</root>')
+        print(sum(1 for element in root.iter() if element.tag.rsplit('}', 1)[-1] == 'record'))
+else:
+    with open(path, 'rb') as handle:
+        reader = pymarc.MARCReader(handle, to_unicode=True, force_utf8=False, permissive=True, utf8_handling='replace')
+        print(sum(1 for record in reader if record is not None))
+"#;
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "pymarc could not read {}: {} (./scripts/test installs pymarc)",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().parse().expect("pymarc printed a count")
+}

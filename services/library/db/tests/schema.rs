@@ -1,0 +1,41 @@
+//! The library database's shape: the diesel `table!` definitions both wings compile
+//! against match what its migrations create, column by column, on SQLite and PostgreSQL.
+
+use std::collections::BTreeMap;
+
+use athenaeum_library_db::MIGRATIONS;
+use athenaeum_library_db::schema::{
+    branches, catalogue_settings, change_events, heading_links, import_jobs, import_problems,
+    items, record_keys, records, shelving_locations, vocabulary_terms,
+};
+use athenaeum_testkit::schema::{TableShape, differences, introspect};
+use athenaeum_testkit::{both_backends, diesel_shape};
+
+/// Every table `schema.rs` describes.
+fn diesel_tables() -> BTreeMap<String, TableShape> {
+    BTreeMap::from([
+        diesel_shape!(branches),
+        diesel_shape!(shelving_locations),
+        diesel_shape!(vocabulary_terms),
+        diesel_shape!(records),
+        diesel_shape!(record_keys),
+        diesel_shape!(heading_links),
+        diesel_shape!(items),
+        diesel_shape!(catalogue_settings),
+        diesel_shape!(import_jobs),
+        diesel_shape!(import_problems),
+        diesel_shape!(change_events),
+    ])
+}
+
+both_backends! {
+    async fn schema_rs_matches_the_freshly_migrated_library_database(backend) {
+        let db = athenaeum_testkit::test_database(backend, &MIGRATIONS).await;
+
+        let database = db.database.read(introspect).await.unwrap();
+
+        let found = differences(&diesel_tables(), &database, backend.name());
+        assert!(found.is_empty(), "schema.rs and the {backend} migrations disagree:\n{}", found.join("\n"));
+        assert!(database.get("change_events").is_some_and(|columns| columns.contains_key("position")));
+    }
+}
