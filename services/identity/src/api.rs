@@ -2,7 +2,7 @@
 //! which the trait, its HTTP client and its internal routes are derived.
 //!
 //! Types that the GraphQL schema shows as they are derive its traits here, so a field is
-//! declared once.
+//! declared once. No behaviour lives here: the service implements the operations.
 
 use async_graphql::{ComplexObject, Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -416,8 +416,9 @@ pub struct MailId {
 }
 
 athenaeum_transport::service_api! {
-    /// Tenants, accounts, sessions and the mail they cause. Every operation verifies the
-    /// caller's token itself.
+    /// Tenants, accounts, sessions and the mail they cause. Every signed-in operation
+    /// checks its caller itself: the one the gateway verified in this process, or the
+    /// call's token, verified by the service.
     pub trait IdentityApi, client IdentityClient, routes identity_routes, path "/internal/identity" {
         /// Onboards a tenant with its first administrator and emails the invitation.
         /// Operators only. `CONFLICT` if the slug is taken.

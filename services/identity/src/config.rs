@@ -1,4 +1,5 @@
-//! Identity's settings.
+//! Identity's settings and their defaults. Reading them from files and the environment
+//! is the binary's work, not this room's.
 
 use serde::{Deserialize, Serialize};
 

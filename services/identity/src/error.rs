@@ -1,7 +1,8 @@
-//! Identity's error type and how it is shown to callers.
+//! Identity's error type and how it is shown to callers. A fault on our side reaches a
+//! caller only as its code and the request id, never with its cause.
 
 use athenaeum_db::DbError;
-use athenaeum_kernel::{ApiError, ErrorCode};
+use athenaeum_kernel::{ApiError, ErrorCode, ServiceError};
 use athenaeum_mail::MailError;
 
 /// What can go wrong inside identity.
@@ -21,9 +22,10 @@ pub enum IdentityError {
     Internal(String),
 }
 
-impl IdentityError {
-    /// Returns the shared error code.
-    pub fn code(&self) -> ErrorCode {
+impl ServiceError for IdentityError {
+    const SERVICE: &'static str = "the account service";
+
+    fn code(&self) -> ErrorCode {
         match self {
             IdentityError::Refused(error) => error.code,
             IdentityError::Database(error) => error.code(),
@@ -32,26 +34,24 @@ impl IdentityError {
         }
     }
 
-    /// Turns the error into what the caller sees: refusals as they are, a mail address
-    /// problem as a validation error, an unreachable database as `UNAVAILABLE`, and any
-    /// other fault as `INTERNAL` with the request id (the cause is logged, not returned).
-    pub fn into_api(self, request_id: &str) -> ApiError {
+    /// Refusals as they are, and a mail address that cannot receive mail as a
+    /// validation error about the email.
+    fn into_refusal(self) -> Result<ApiError, Self> {
         match self {
-            IdentityError::Refused(error) => error,
+            IdentityError::Refused(error) => Ok(error),
             IdentityError::Mail(MailError::InvalidRecipient { recipient, reason }) => {
-                ApiError::validation(
+                Ok(ApiError::validation(
                     "email",
                     format!("{recipient:?} cannot receive mail: {reason}"),
-                )
+                ))
             }
-            other if other.code() == ErrorCode::Unavailable => {
-                tracing::warn!(request_id, error = %other, "identity database unavailable");
-                ApiError::unavailable("the account service is unavailable; try again shortly")
-            }
-            other => {
-                tracing::error!(request_id, error = %other, "identity operation failed");
-                ApiError::internal(request_id)
-            }
+            fault => Err(fault),
         }
+    }
+}
+
+impl From<athenaeum_auth::AuthError> for IdentityError {
+    fn from(error: athenaeum_auth::AuthError) -> Self {
+        IdentityError::Refused(error.into())
     }
 }

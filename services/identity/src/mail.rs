@@ -1,15 +1,16 @@
 //! The mail identity sends: invitations, password resets and email verification. The
 //! outbox stores the template name and parameters; these templates turn them into text
-//! when the worker sends.
+//! when the worker sends. They only render: what is queued, and when, is the service's
+//! decision.
 
 use athenaeum_mail::{MailRenderer, RenderError, RenderedMail};
 use serde_json::Value;
 
-/// Template names.
+/// The template of an invitation to choose a password.
 pub const INVITATION: &str = "invitation";
-/// Template names.
+/// The template of a password-reset link.
 pub const PASSWORD_RESET: &str = "password_reset";
-/// Template names.
+/// The template of an email-verification link.
 pub const EMAIL_VERIFICATION: &str = "email_verification";
 
 /// Renders identity's templates.

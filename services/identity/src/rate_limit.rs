@@ -1,5 +1,6 @@
 //! Sliding-window counters that slow down password guessing: per account (failures)
-//! and per client address (attempts).
+//! and per client address (attempts). They only count; the service decides what to
+//! count and what to refuse.
 //!
 //! Counters live in this process's memory. In a split deployment with several identity
 //! processes each keeps its own, so the effective limit is per process; a shared store

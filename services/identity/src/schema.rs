@@ -1,5 +1,5 @@
 //! The diesel description of identity's tables; `tests/schema.rs` checks it against
-//! freshly migrated databases on both backends.
+//! freshly migrated databases on both backends. It changes only with a migration.
 
 diesel::table! {
     tenants (id) {

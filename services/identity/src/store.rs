@@ -1,5 +1,7 @@
 //! Diesel queries on identity's tables. Every query on a tenant-owned table takes a
-//! [`TenantScope`] and filters by it; `tenants` itself is the registry of tenants.
+//! [`TenantScope`] and filters by it, and every insert into one stamps `tenant_id` from
+//! it: the `New…` rows callers fill in have no tenant id. `tenants` itself is the registry
+//! of tenants. No rules live here: what to write is decided by the service.
 //!
 //! Look-ups by a unique key use `get_result(..).optional()`, not `first(..)`: `first` binds
 //! `LIMIT ?`, and SQLite re-plans a cached statement whenever that bound value is bound
@@ -10,6 +12,7 @@ use athenaeum_db::{DbConnection, DbError};
 use athenaeum_kernel::Timestamp;
 use diesel::prelude::*;
 
+use crate::domain::{AccountState, LinkPurpose, TenantState};
 use crate::schema::{accounts, one_time_tokens, refresh_tokens, tenants};
 
 /// A row of `tenants`.
@@ -21,13 +24,14 @@ pub struct TenantRow {
     pub name: String,
     pub time_zone: String,
     pub contact_email: String,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: TenantState,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-/// A row of `accounts`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+/// A row of `accounts` as read.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
 pub struct AccountRow {
     pub id: String,
@@ -37,14 +41,32 @@ pub struct AccountRow {
     pub display_name: String,
     pub password_hash: Option<String>,
     pub roles: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: AccountState,
     pub email_verified_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-/// A row of `refresh_tokens`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+/// A new account, for [`insert_account`]; its tenant is the scope's. Its email is not
+/// verified yet.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct NewAccount {
+    pub id: String,
+    pub email: String,
+    pub email_normalized: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub roles: String,
+    #[diesel(serialize_as = String)]
+    pub status: AccountState,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A row of `refresh_tokens` as read.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
     pub id: String,
@@ -58,25 +80,51 @@ pub struct RefreshTokenRow {
     pub revoked_at: Option<Timestamp>,
 }
 
-/// A row of `one_time_tokens`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+/// A new refresh token, for [`insert_refresh_token`]; its tenant is the scope's.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct NewRefreshToken {
+    pub id: String,
+    pub account_id: String,
+    pub family_id: String,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A row of `one_time_tokens` as read.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = one_time_tokens)]
 pub struct OneTimeTokenRow {
     pub id: String,
     pub tenant_id: String,
     pub account_id: String,
-    pub purpose: String,
+    #[diesel(deserialize_as = String)]
+    pub purpose: LinkPurpose,
     pub token_hash: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub used_at: Option<Timestamp>,
 }
 
+/// A new one-time token, for [`insert_one_time_token`]; its tenant is the scope's.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = one_time_tokens)]
+pub struct NewOneTimeToken {
+    pub id: String,
+    pub account_id: String,
+    #[diesel(serialize_as = String)]
+    pub purpose: LinkPurpose,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 // ---- tenants ----------------------------------------------------------------------
 
 /// Inserts a tenant; `UniqueViolation` if the slug is taken.
 pub fn insert_tenant(connection: &mut DbConnection, row: &TenantRow) -> Result<(), DbError> {
-    diesel::insert_into(tenants::table).values(row).execute(connection)?;
+    diesel::insert_into(tenants::table).values(row.clone()).execute(connection)?;
     Ok(())
 }
 
@@ -115,26 +163,39 @@ pub fn list_tenants(
 pub fn update_tenant_status(
     connection: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: TenantState,
     now: Timestamp,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(tenants::table.find(id))
-        .set((tenants::status.eq(status), tenants::updated_at.eq(now)))
+        .set((tenants::status.eq(status.as_str()), tenants::updated_at.eq(now)))
         .execute(connection)?)
 }
 
 // ---- accounts ---------------------------------------------------------------------
 
-/// Inserts an account into the scope's tenant; `UniqueViolation` if the email is taken
-/// there.
+/// Inserts an account into the scope's tenant and returns it as stored;
+/// `UniqueViolation` if the email is taken there.
 pub fn insert_account(
     connection: &mut DbConnection,
     scope: &TenantScope,
-    row: AccountRow,
+    row: NewAccount,
 ) -> Result<AccountRow, DbError> {
-    let row = AccountRow { tenant_id: scope.tenant_id().to_string(), ..row };
-    diesel::insert_into(accounts::table).values(&row).execute(connection)?;
-    Ok(row)
+    diesel::insert_into(accounts::table)
+        .values((accounts::tenant_id.eq(scope.tenant_id()), row.clone()))
+        .execute(connection)?;
+    Ok(AccountRow {
+        id: row.id,
+        tenant_id: scope.tenant_id().to_string(),
+        email: row.email,
+        email_normalized: row.email_normalized,
+        display_name: row.display_name,
+        password_hash: row.password_hash,
+        roles: row.roles,
+        status: row.status,
+        email_verified_at: None,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
 }
 
 /// Returns the account with this id in the scope's tenant.
@@ -208,11 +269,11 @@ pub fn update_account_status(
     connection: &mut DbConnection,
     scope: &TenantScope,
     id: &str,
-    status: &str,
+    status: AccountState,
     now: Timestamp,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(account_by_id(scope, id))
-        .set((accounts::status.eq(status), accounts::updated_at.eq(now)))
+        .set((accounts::status.eq(status.as_str()), accounts::updated_at.eq(now)))
         .execute(connection)?)
 }
 
@@ -247,10 +308,11 @@ pub fn mark_email_verified(
 pub fn insert_refresh_token(
     connection: &mut DbConnection,
     scope: &TenantScope,
-    row: RefreshTokenRow,
+    row: &NewRefreshToken,
 ) -> Result<(), DbError> {
-    let row = RefreshTokenRow { tenant_id: scope.tenant_id().to_string(), ..row };
-    diesel::insert_into(refresh_tokens::table).values(&row).execute(connection)?;
+    diesel::insert_into(refresh_tokens::table)
+        .values((refresh_tokens::tenant_id.eq(scope.tenant_id()), row))
+        .execute(connection)?;
     Ok(())
 }
 
@@ -326,10 +388,11 @@ pub fn revoke_account_sessions(
 pub fn insert_one_time_token(
     connection: &mut DbConnection,
     scope: &TenantScope,
-    row: OneTimeTokenRow,
+    row: NewOneTimeToken,
 ) -> Result<(), DbError> {
-    let row = OneTimeTokenRow { tenant_id: scope.tenant_id().to_string(), ..row };
-    diesel::insert_into(one_time_tokens::table).values(&row).execute(connection)?;
+    diesel::insert_into(one_time_tokens::table)
+        .values((one_time_tokens::tenant_id.eq(scope.tenant_id()), row))
+        .execute(connection)?;
     Ok(())
 }
 
@@ -339,13 +402,13 @@ pub fn find_live_one_time_token(
     connection: &mut DbConnection,
     scope: &TenantScope,
     token_hash: &str,
-    purpose: &str,
+    purpose: LinkPurpose,
     now: Timestamp,
 ) -> Result<Option<OneTimeTokenRow>, DbError> {
     Ok(one_time_tokens::table
         .filter(one_time_tokens::tenant_id.eq(scope.tenant_id()))
         .filter(one_time_tokens::token_hash.eq(token_hash))
-        .filter(one_time_tokens::purpose.eq(purpose))
+        .filter(one_time_tokens::purpose.eq(purpose.as_str()))
         .filter(one_time_tokens::used_at.is_null())
         .filter(one_time_tokens::expires_at.gt(now))
         .select(OneTimeTokenRow::as_select())
@@ -360,7 +423,7 @@ pub fn consume_one_time_token(
     connection: &mut DbConnection,
     scope: &TenantScope,
     token_hash: &str,
-    purpose: &str,
+    purpose: LinkPurpose,
     now: Timestamp,
 ) -> Result<Option<String>, DbError> {
     let Some(token) = find_live_one_time_token(connection, scope, token_hash, purpose, now)? else {
@@ -382,14 +445,14 @@ pub fn retire_one_time_tokens(
     connection: &mut DbConnection,
     scope: &TenantScope,
     account_id: &str,
-    purpose: &str,
+    purpose: LinkPurpose,
     now: Timestamp,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(
         one_time_tokens::table
             .filter(one_time_tokens::tenant_id.eq(scope.tenant_id()))
             .filter(one_time_tokens::account_id.eq(account_id))
-            .filter(one_time_tokens::purpose.eq(purpose))
+            .filter(one_time_tokens::purpose.eq(purpose.as_str()))
             .filter(one_time_tokens::used_at.is_null()),
     )
     .set(one_time_tokens::used_at.eq(Some(now)))

@@ -1,5 +1,6 @@
 //! Validated values: each `parse` returns the value or a `VALIDATION` error naming the
-//! field, so an invalid value cannot reach the store.
+//! field, so an invalid value cannot reach the store. They check form only, never
+//! whether a value is already taken.
 
 use athenaeum_kernel::ApiError;
 

@@ -101,7 +101,7 @@ pub fn call_with(access_token: &str) -> Call {
 
 /// Returns a call from a client address, for the per-address limits.
 pub fn call_from(address: &str) -> Call {
-    Call { client_address: Some(address.to_string()), ..Call::anonymous() }
+    Call::anonymous().with_client_address(address)
 }
 
 /// Returns the request that onboards a library with slug `slug`, whose first
