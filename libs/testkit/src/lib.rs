@@ -1,6 +1,9 @@
 //! Fixtures for tests: a fresh database per test on either backend (PostgreSQL databases
-//! are cloned from a migrated template), a real SMTP server process, and the
-//! `both_backends!` macro that runs one test body on SQLite and on PostgreSQL.
+//! are cloned from a migrated template), a real SMTP server process, the
+//! `both_backends!` macro that runs one test body on SQLite and on PostgreSQL, the shared
+//! test data, libraries and their people with signed tokens, and waiting with a deadline.
+//!
+//! It depends on no service: every service's tests use it.
 //!
 //! Test-only: nothing in the product depends on this crate.
 #![allow(
@@ -10,15 +13,21 @@
     reason = "test fixtures fail loudly"
 )]
 
+mod data;
 mod database;
+mod people;
 pub mod schema;
 mod smtp;
+mod waiting;
 
 pub use athenaeum_db::Backend;
+pub use data::{SHARED_DATA_VARIABLE, loc_books_1000, loc_books_10000, marc_file, shared_data};
 pub use database::{
     TestDatabase, TestDatabases, postgres_admin_url, prepare_databases, test_database,
 };
+pub use people::{PLATFORM_TENANT_ID, PLATFORM_TENANT_SLUG, TestIssuer, TestLibrary};
 pub use smtp::{ReceivedMail, SmtpServer};
+pub use waiting::poll_until;
 
 /// Asserts that `outcome` was refused with `code` and returns the refusal.
 #[track_caller]
