@@ -1,6 +1,6 @@
 //! The search service's error type and how it is shown to callers.
 
-use athenaeum_kernel::ApiError;
+use athenaeum_kernel::{ApiError, ErrorCode, ServiceError};
 
 /// What can go wrong inside the search service.
 #[derive(Debug, thiserror::Error)]
@@ -29,16 +29,24 @@ impl SearchError {
     pub fn io(path: &std::path::Path, source: std::io::Error) -> SearchError {
         SearchError::Io { path: path.display().to_string(), source }
     }
+}
 
-    /// Turns the error into what the caller sees: refusals as they are, any other fault
-    /// as `INTERNAL` with the request id (the cause is logged, not returned).
-    pub fn into_api(self, request_id: &str) -> ApiError {
+impl ServiceError for SearchError {
+    const SERVICE: &'static str = "search";
+
+    fn code(&self) -> ErrorCode {
         match self {
-            SearchError::Refused(error) => error,
-            other => {
-                tracing::error!(request_id, error = %other, "search operation failed");
-                ApiError::internal(request_id)
+            SearchError::Refused(error) => error.code,
+            SearchError::Index(_) | SearchError::Busy(_) | SearchError::Io { .. } => {
+                ErrorCode::Internal
             }
+        }
+    }
+
+    fn into_refusal(self) -> Result<ApiError, Self> {
+        match self {
+            SearchError::Refused(error) => Ok(error),
+            fault => Err(fault),
         }
     }
 }

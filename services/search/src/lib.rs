@@ -5,10 +5,12 @@
 //!
 //! It owns its index folder and nothing else: it reads the catalogue only through
 //! [`athenaeum_catalogue::CatalogueApi`] (the change feed and a scan for rebuilds),
-//! signing those requests with a token that names the search service.
+//! signing those requests with a token that names the search service. A process builds
+//! it with [`assemble`].
 
 pub mod analysis;
 pub mod api;
+mod assembly;
 mod config;
 pub mod document;
 mod error;
@@ -19,6 +21,7 @@ pub mod searcher;
 mod service;
 
 pub use api::{SearchApi, SearchClient, search_routes};
+pub use assembly::{assemble, build};
 pub use config::SearchConfig;
 pub use error::SearchError;
 pub use service::{OpenError, SearchService};

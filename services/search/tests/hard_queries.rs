@@ -14,8 +14,8 @@ use std::time::Duration;
 use athenaeum_catalogue::api::*;
 use athenaeum_search::analysis::{fold_words, terms, text_analyzer};
 use athenaeum_search::api::*;
-use athenaeum_testkit::both_backends;
-use support::{World, ids, loc_1000, request};
+use athenaeum_testkit::{both_backends, loc_books_1000};
+use support::{World, ids, request};
 
 /// The records made for these tests.
 struct Made {
@@ -53,7 +53,7 @@ type Keep<'a> = Box<dyn Fn(&CatalogueRecord) -> bool + 'a>;
 
 /// The LC records in the north library, and the made records among them.
 async fn setup(world: &World) -> Made {
-    world.import_file(&world.north, &loc_1000()).await;
+    world.import_file(&world.north, &loc_books_1000()).await;
     let north = &world.north;
     let make = |form: RecordForm| world.create_form(north, form);
     let made = Made {

@@ -13,9 +13,9 @@ use std::time::Duration;
 use athenaeum_catalogue::api::*;
 use athenaeum_kernel::ErrorCode;
 use athenaeum_search::api::*;
-use athenaeum_testkit::both_backends;
+use athenaeum_testkit::{TestIssuer, TestLibrary, both_backends, poll_until};
 use athenaeum_transport::Call;
-use support::{Library, World, ids, refused, request};
+use support::{World, ids, refused, request};
 
 /// What one library holds for these tests.
 struct Holdings {
@@ -29,7 +29,7 @@ struct Holdings {
 
 /// Gives a library its copy of the shared work (with copies in two branches, one of them
 /// not on the shelf), a record of its own and a few others.
-async fn stock(world: &World, library: &Library, prefix: &str, own_title: &str) -> Holdings {
+async fn stock(world: &World, library: &TestLibrary, prefix: &str, own_title: &str) -> Holdings {
     let main = world.branch(library, &format!("{prefix}-MAIN"), &format!("{prefix} Central")).await;
     let east = world.branch(library, &format!("{prefix}-EAST"), &format!("{prefix} East")).await;
     // The same work as another library catalogued it, with a control number of its own.
@@ -93,7 +93,7 @@ async fn stock(world: &World, library: &Library, prefix: &str, own_title: &str) 
 /// (tenant, branch code) → (copies, available), from the catalogue's own answers.
 async fn expected_holdings(
     world: &World,
-    library: &Library,
+    library: &TestLibrary,
     record_id: &str,
 ) -> BTreeSet<(String, String, u32, u32)> {
     let branches = world
@@ -264,7 +264,7 @@ both_backends! {
         assert_eq!(ids(&found), vec![south.shared.id.clone()]);
 
         // Patrons and anonymous readers get no staff details, and barcodes find nothing.
-        let anonymous = |library: &Library| SearchRequest { public_tenant_id: Some(library.tenant_id.clone()), ..request() };
+        let anonymous = |library: &TestLibrary| SearchRequest { public_tenant_id: Some(library.tenant_id.clone()), ..request() };
         for (library, holdings) in [(&world.north, &north), (&world.south, &south)] {
             let patron = world.search_as(&library.patron, "hobbit").await;
             assert_eq!(patron.hits.len(), 1);
@@ -284,12 +284,7 @@ both_backends! {
             .await;
         assert_eq!(union.total_records, 0, "barcodes are not searched across libraries");
         // A token that does not verify is refused.
-        let forged = support::call(
-            &athenaeum_auth::TokenIssuer::new(athenaeum_auth::SigningKey::generate().unwrap(), &athenaeum_auth::AuthConfig::default()),
-            &world.north.tenant_id,
-            "north",
-            &[athenaeum_auth::Role::Staff],
-        );
+        let forged = TestIssuer::new().call(&world.north.tenant_id, "north", &[athenaeum_auth::Role::Staff]);
         refused(world.search_api().search(&forged, SearchRequest { query: "hobbit".into(), ..request() }).await, ErrorCode::Unauthenticated);
     }
 
@@ -324,7 +319,7 @@ both_backends! {
             let before = api.index_status(&world.operator, GetIndexStatus {}).await.unwrap().last_rebuild;
             let started = api.rebuild(&world.operator, Rebuild { tenant_id: tenant_id.clone() }).await.unwrap();
             assert!(started.rebuilding);
-            let finished = support::poll_until(Duration::from_secs(60), || async {
+            let finished = poll_until(Duration::from_secs(60), || async {
                 let status = api.index_status(&world.operator, GetIndexStatus {}).await.unwrap();
                 !status.rebuilding && status.last_rebuild != before
             })

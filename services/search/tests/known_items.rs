@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use athenaeum_catalogue::api::*;
 use athenaeum_search::analysis::{STOP_WORDS, fold_words};
 use athenaeum_search::api::*;
-use athenaeum_testkit::both_backends;
-use support::{World, loc_10000, request};
+use athenaeum_testkit::{both_backends, loc_books_10000};
+use support::{World, request};
 
 /// How many records are searched for.
 const SAMPLE: usize = 500;
@@ -72,7 +72,7 @@ both_backends! {
         world.stop_search().await;
         world.empty_search_dir();
         let started = Instant::now();
-        let job = world.import_file(&world.north, &loc_10000()).await;
+        let job = world.import_file(&world.north, &loc_books_10000()).await;
         eprintln!("imported {} records in {:.1} s", job.records_new, started.elapsed().as_secs_f64());
         world.start_search();
         let took = world.wait_until_indexed_within(Duration::from_secs(300)).await;

@@ -14,11 +14,12 @@ use std::time::Duration;
 
 use athenaeum_catalogue::api::*;
 use athenaeum_catalogue::{CatalogueApi, CatalogueService};
+use athenaeum_kernel::ServiceError;
 use athenaeum_search::api::*;
 use athenaeum_search::{SearchApi, SearchService};
-use athenaeum_testkit::both_backends;
+use athenaeum_testkit::{TestLibrary, both_backends, loc_books_1000, poll_until};
 use athenaeum_transport::Call;
-use support::{Library, World, ids, item_input, loc_1000, poll_until, request};
+use support::{World, ids, item_input, request};
 use tokio::sync::watch;
 
 /// How soon a change must be searchable.
@@ -57,7 +58,7 @@ type View = BTreeMap<String, (String, BTreeMap<String, (u32, u32)>)>;
 
 /// What the index should show of one library: each record's title and, per branch code,
 /// (copies, available), as the catalogue says.
-async fn catalogue_view(world: &World, library: &Library) -> View {
+async fn catalogue_view(world: &World, library: &TestLibrary) -> View {
     let branches: HashMap<String, String> = world
         .api()
         .list_branches(
@@ -93,7 +94,7 @@ async fn catalogue_view(world: &World, library: &Library) -> View {
 }
 
 /// What the index shows of one library, in the same shape.
-async fn index_view(world: &World, library: &Library) -> View {
+async fn index_view(world: &World, library: &TestLibrary) -> View {
     world
         .all_hits(&library.staff, request())
         .await
@@ -111,7 +112,7 @@ async fn index_view(world: &World, library: &Library) -> View {
 
 /// Asserts that the index holds exactly the catalogue's records, once each, and shows
 /// the titles and copies of `library` as the catalogue has them.
-async fn assert_index_matches(world: &World, library: &Library, when: &str) {
+async fn assert_index_matches(world: &World, library: &TestLibrary, when: &str) {
     let catalogue = world.catalogue_documents().await;
     let index = world.index_documents();
     let missing: Vec<_> = catalogue.iter().filter(|doc| !index.contains(doc)).take(5).collect();
@@ -229,7 +230,7 @@ async fn keep_changing(
 /// Starts a change maker on a library; returns its stop switch and its task.
 async fn start_changing(
     world: &World,
-    library: &Library,
+    library: &TestLibrary,
     prefix: &str,
 ) -> (watch::Sender<bool>, tokio::task::JoinHandle<Changes>) {
     let branch = world.branch(library, &format!("{prefix}B"), &format!("{prefix} branch")).await;
@@ -247,7 +248,7 @@ async fn start_changing(
 both_backends! {
     async fn a_record_and_its_copies_change_in_search_within_a_second(backend) {
         let world = World::start(backend).await;
-        world.import_file(&world.north, &loc_1000()).await;
+        world.import_file(&world.north, &loc_books_1000()).await;
         world.wait_until_indexed().await;
         let service = Arc::clone(world.search());
         let patron = world.north.patron.clone();
@@ -330,7 +331,7 @@ both_backends! {
 
     async fn a_restarted_search_service_catches_up_with_nothing_missing_or_doubled(backend) {
         let mut world = World::start(backend).await;
-        world.import_file(&world.north, &loc_1000()).await;
+        world.import_file(&world.north, &loc_books_1000()).await;
         world.wait_until_indexed().await;
         let (stop, changer) = start_changing(&world, &world.south, "S").await;
         let pause = || tokio::time::sleep(Duration::from_millis(400));
@@ -362,7 +363,7 @@ both_backends! {
 
     async fn rebuilds_leave_the_index_equal_to_the_catalogue_while_searches_answer(backend) {
         let world = World::start(backend).await;
-        world.import_file(&world.north, &loc_1000()).await;
+        world.import_file(&world.north, &loc_books_1000()).await;
         world.wait_until_indexed().await;
         // A query with many results of the north library, which nothing below changes.
         let expected = world.search_as(&world.north.patron, "history").await.total_records;

@@ -1,7 +1,7 @@
 //! Fixtures shared by the search service's integration tests: the catalogue on a fresh
-//! library database with two libraries and their people (tokens signed with a test key,
-//! as the identity service would sign them), and the search service following its change
-//! feed into an index in a temporary folder, with short poll and commit intervals.
+//! library database with two libraries and their people (testkit's `TestIssuer` signs
+//! their tokens, as the identity service would), and the search service following its
+//! change feed into an index in a temporary folder, with short poll and commit intervals.
 #![allow(dead_code, reason = "each test file uses a different part of the fixtures")]
 #![allow(
     clippy::unwrap_used,
@@ -11,16 +11,16 @@
 )]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use athenaeum_auth::{AuthConfig, Role, SigningKey, TokenIssuer};
 use athenaeum_catalogue::api::*;
-use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService, MIGRATIONS};
+use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService};
+use athenaeum_library_db::{LibraryDatabase, MIGRATIONS};
 use athenaeum_search::api::*;
 use athenaeum_search::{OpenError, SearchApi, SearchConfig, SearchService, searcher};
-use athenaeum_testkit::{Backend, TestDatabase};
+use athenaeum_testkit::{Backend, TestDatabase, TestIssuer, TestLibrary};
 use athenaeum_transport::Call;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -28,45 +28,9 @@ use tokio::task::JoinHandle;
 #[allow(unused_imports, reason = "not every test file asserts refusals")]
 pub use athenaeum_testkit::refused;
 
-/// Returns the shared test data folder (`ATHENAEUM_SHARED_DATA`, else `../shared/data`
-/// beside the workspace).
-pub fn shared_data() -> PathBuf {
-    let folder = std::env::var_os("ATHENAEUM_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        folder.join("marc").is_dir(),
-        "the shared test data is missing at {}; set ATHENAEUM_SHARED_DATA",
-        folder.display()
-    );
-    folder
-}
-
-/// The first 1,000 records of the Library of Congress's 2016 books file.
-pub fn loc_1000() -> PathBuf {
-    shared_data().join("marc/loc-books-2016/BooksAll.2016.part01.first1000.mrc")
-}
-
-/// The first 10,000 records of the Library of Congress's 2016 books file.
-pub fn loc_10000() -> PathBuf {
-    shared_data().join("marc/loc-books-2016/BooksAll.2016.part01.first10000.mrc")
-}
-
 /// Settings that make changes searchable quickly in tests.
 pub fn fast_config() -> SearchConfig {
     SearchConfig { poll_interval_ms: 20, commit_interval_ms: 100, ..SearchConfig::default() }
-}
-
-/// One library (tenant) and its people.
-pub struct Library {
-    /// The tenant's id.
-    pub tenant_id: String,
-    /// A member of staff.
-    pub staff: Call,
-    /// An administrator.
-    pub admin: Call,
-    /// A patron.
-    pub patron: Call,
 }
 
 /// The search service and the task running its follower.
@@ -81,15 +45,13 @@ pub struct World {
     /// The catalogue.
     pub catalogue: Arc<CatalogueService>,
     /// The first library.
-    pub north: Library,
+    pub north: TestLibrary,
     /// The second library.
-    pub south: Library,
+    pub south: TestLibrary,
     /// An operator of the platform.
     pub operator: Call,
-    /// Signs tokens.
-    pub issuer: TokenIssuer,
-    /// The key the issuer signs with; the search service signs with it too.
-    pub key: SigningKey,
+    /// Signs everyone's tokens; the search service signs its own with the same key.
+    pub people: TestIssuer,
     search: Option<Running>,
     /// The search service's folder.
     pub search_dir: tempfile::TempDir,
@@ -103,29 +65,25 @@ impl World {
     /// beside it.
     pub async fn start(backend: Backend) -> World {
         let db = athenaeum_testkit::test_database(backend, &MIGRATIONS).await;
-        let key = SigningKey::generate().unwrap();
-        let auth = AuthConfig::default();
-        let issuer = TokenIssuer::new(key.clone(), &auth);
+        let people = TestIssuer::new();
         let catalogue = Arc::new(CatalogueService::new(
-            db.database.clone(),
-            issuer.verifier(0),
+            LibraryDatabase::new(db.database.clone()),
+            people.verifier(),
             CatalogueConfig::default(),
             &db.databases.data_path(),
         ));
         let (stop_imports, stop_signal) = watch::channel(false);
         tokio::spawn(Arc::clone(&catalogue).run_imports(stop_signal));
-        let north = library(&issuer, "north");
-        let south = library(&issuer, "south");
-        let operator =
-            call(&issuer, "00000000-0000-7000-8000-000000000000", "platform", &[Role::Operator]);
+        let north = people.library("north");
+        let south = people.library("south");
+        let operator = people.operator();
         let search_dir = tempfile::Builder::new().prefix("athenaeum-search-").tempdir().unwrap();
         let mut world = World {
             catalogue,
             north,
             south,
             operator,
-            issuer,
-            key,
+            people,
             search: None,
             search_dir,
             stop_imports,
@@ -140,15 +98,14 @@ impl World {
     /// tries again for a few seconds.
     pub fn start_search(&mut self) {
         assert!(self.search.is_none(), "the search service is already running");
-        let auth = AuthConfig::default();
         let started = Instant::now();
         let service = loop {
             let opened = SearchService::open(
                 self.search_dir.path(),
                 Arc::clone(&self.catalogue) as Arc<dyn CatalogueApi>,
-                self.key.clone(),
-                &auth,
-                self.issuer.verifier(0),
+                self.people.signing_key().clone(),
+                self.people.auth_config(),
+                self.people.verifier(),
                 fast_config(),
             );
             match opened {
@@ -277,7 +234,7 @@ impl World {
     }
 
     /// Imports a file the way the command line does, to the end, and returns the job.
-    pub async fn import_file(&self, library: &Library, path: &Path) -> ImportJob {
+    pub async fn import_file(&self, library: &TestLibrary, path: &Path) -> ImportJob {
         let scope = self.scope(library);
         let (job, _) =
             self.catalogue.local_import_job(&scope, path, &ImportOptions::default()).await.unwrap();
@@ -291,14 +248,12 @@ impl World {
     }
 
     /// Returns the tenant scope of a library, as an operator would act on it.
-    pub fn scope(&self, library: &Library) -> athenaeum_auth::TenantScope {
-        let token = self.operator.token.clone().unwrap();
-        let caller = self.catalogue.verify(&token).unwrap();
-        caller.operator_scope(&library.tenant_id).unwrap()
+    pub fn scope(&self, library: &TestLibrary) -> athenaeum_auth::TenantScope {
+        self.people.operator_scope(&library.tenant_id)
     }
 
     /// Returns every record of a library, oldest first.
-    pub async fn all_records(&self, library: &Library) -> Vec<CatalogueRecord> {
+    pub async fn all_records(&self, library: &TestLibrary) -> Vec<CatalogueRecord> {
         let mut all = Vec::new();
         let mut after = None;
         loop {
@@ -323,7 +278,7 @@ impl World {
     }
 
     /// Returns every item of a library, by barcode.
-    pub async fn all_items(&self, library: &Library) -> Vec<Item> {
+    pub async fn all_items(&self, library: &TestLibrary) -> Vec<Item> {
         let mut all = Vec::new();
         let mut after = None;
         loop {
@@ -368,7 +323,7 @@ impl World {
     }
 
     /// Creates a branch of a library.
-    pub async fn branch(&self, library: &Library, code: &str, name: &str) -> Branch {
+    pub async fn branch(&self, library: &TestLibrary, code: &str, name: &str) -> Branch {
         self.api()
             .save_branch(
                 &library.admin,
@@ -379,7 +334,7 @@ impl World {
     }
 
     /// Creates a record with the simple form.
-    pub async fn create_form(&self, library: &Library, form: RecordForm) -> CatalogueRecord {
+    pub async fn create_form(&self, library: &TestLibrary, form: RecordForm) -> CatalogueRecord {
         self.api()
             .create_record(
                 &library.staff,
@@ -390,7 +345,7 @@ impl World {
     }
 
     /// Creates a record from MARCXML.
-    pub async fn create_marcxml(&self, library: &Library, xml: &str) -> CatalogueRecord {
+    pub async fn create_marcxml(&self, library: &TestLibrary, xml: &str) -> CatalogueRecord {
         self.api()
             .create_record(
                 &library.staff,
@@ -405,7 +360,7 @@ impl World {
     /// Adds an available copy of a record to a branch.
     pub async fn add_item(
         &self,
-        library: &Library,
+        library: &TestLibrary,
         record_id: &str,
         branch: &Branch,
         barcode: &str,
@@ -452,22 +407,6 @@ pub fn item_input(barcode: &str, branch: &Branch) -> ItemInput {
     }
 }
 
-fn library(issuer: &TokenIssuer, slug: &str) -> Library {
-    let tenant_id = athenaeum_kernel::new_id();
-    Library {
-        staff: call(issuer, &tenant_id, slug, &[Role::Staff]),
-        admin: call(issuer, &tenant_id, slug, &[Role::Admin]),
-        patron: call(issuer, &tenant_id, slug, &[Role::Patron]),
-        tenant_id,
-    }
-}
-
-/// Returns a call carrying a token for an account with `roles` in a tenant.
-pub fn call(issuer: &TokenIssuer, tenant_id: &str, slug: &str, roles: &[Role]) -> Call {
-    let token = issuer.issue(&athenaeum_kernel::new_id(), tenant_id, slug, roles).unwrap().token;
-    Call::anonymous().with_token(token)
-}
-
 /// Returns the record ids of a library search's hits, in order.
 pub fn ids(results: &SearchResults) -> Vec<String> {
     results.hits.iter().map(|hit| hit.record_id.clone()).collect()
@@ -489,24 +428,5 @@ async fn drop_when_unused(mut service: Arc<SearchService>) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-    }
-}
-
-/// Polls `check` every 20 ms until it returns true; returns how long that took, or
-/// `None` when it did not within `timeout`.
-pub async fn poll_until<F, Fut>(timeout: Duration, mut check: F) -> Option<Duration>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        if check().await {
-            return Some(started.elapsed());
-        }
-        if started.elapsed() >= timeout {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
