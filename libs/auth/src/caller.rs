@@ -169,7 +169,10 @@ impl Reader {
     /// an anonymous request named.
     ///
     /// Fails with `MissingToken` when there is neither.
-    pub fn resolve(caller: Option<Caller>, named_tenant_id: Option<&str>) -> Result<Reader, AuthError> {
+    pub fn resolve(
+        caller: Option<Caller>,
+        named_tenant_id: Option<&str>,
+    ) -> Result<Reader, AuthError> {
         if let Some(caller) = caller {
             return Ok(Reader::Member(caller));
         }

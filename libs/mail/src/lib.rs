@@ -10,7 +10,7 @@
 //! // In the service's write transaction:
 //! database.write(move |connection| {
 //!     create_account(connection, &account)?;
-//!     athenaeum_mail::enqueue(connection, &OutgoingMail { .. })?;
+//!     athenaeum_mail::enqueue(connection, Some(&scope), &OutgoingMail { .. })?;
 //!     Ok(())
 //! }).await?;
 //! waker.wake();

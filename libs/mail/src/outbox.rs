@@ -4,6 +4,7 @@
 //! Every query is written once with diesel's DSL and runs on SQLite and PostgreSQL alike;
 //! nothing here talks to a mail server.
 
+use athenaeum_auth::TenantScope;
 use athenaeum_db::DbConnection;
 use athenaeum_db::DbError;
 use athenaeum_kernel::Timestamp;
@@ -23,8 +24,6 @@ const CLAIM_CANDIDATES: i64 = 8;
 /// A message to queue: who gets it, which template, and the template's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutgoingMail {
-    /// The tenant the message is about; `None` for platform mail.
-    pub tenant_id: Option<String>,
     /// The recipient's bare email address (`name@example.org`, no display name).
     pub recipient: String,
     /// The template's name, as the worker's renderer knows it.
@@ -173,20 +172,25 @@ pub fn check_recipient(recipient: &str) -> Result<(), MailError> {
     }
 }
 
-/// Queues `mail` and returns its new id.
+/// Queues `mail`, about the scope's tenant (`None` for platform mail), and returns its
+/// new id.
 ///
 /// Call it inside the write transaction of the change that causes the mail: the message
 /// is sent only if that transaction commits, and is lost with it if it rolls back. Wake
 /// the worker (`MailWaker::wake`) after the commit to send it without waiting for the
 /// next poll. Fails with `InvalidRecipient` (nothing written) or `Database`.
-pub fn enqueue(connection: &mut DbConnection, mail: &OutgoingMail) -> Result<String, MailError> {
+pub fn enqueue(
+    connection: &mut DbConnection,
+    tenant: Option<&TenantScope>,
+    mail: &OutgoingMail,
+) -> Result<String, MailError> {
     check_recipient(&mail.recipient)?;
     let id = athenaeum_kernel::new_id();
     let now = athenaeum_kernel::now();
     diesel::insert_into(mail_outbox::table)
         .values((
             mail_outbox::id.eq(&id),
-            mail_outbox::tenant_id.eq(mail.tenant_id.as_deref()),
+            mail_outbox::tenant_id.eq(tenant.map(TenantScope::tenant_id)),
             mail_outbox::recipient.eq(&mail.recipient),
             mail_outbox::template.eq(&mail.template),
             mail_outbox::params.eq(mail.params.to_string()),

@@ -14,7 +14,8 @@ use athenaeum_mail::{
     MailConfig, MailError, MailRenderer, MailTransport, MailWorker, OutboxEntry, OutboxStatus,
     OutgoingMail, RenderError, RenderedMail, SmtpConfig, SmtpSecurity, TransportKind,
 };
-use athenaeum_testkit::{SmtpServer, TestDatabase};
+use athenaeum_auth::TenantScope;
+use athenaeum_testkit::{SmtpServer, TestDatabase, TestIssuer};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -77,23 +78,29 @@ impl MailRenderer for TestRenderer {
     }
 }
 
-fn welcome(recipient: &str) -> OutgoingMail {
-    OutgoingMail {
-        tenant_id: Some("tenant-north".to_string()),
+/// A message about a library, queued under that library's scope.
+fn welcome(recipient: &str) -> Queued {
+    let north = TestIssuer::new().operator_scope("tenant-north");
+    let mail = OutgoingMail {
         recipient: recipient.to_string(),
         template: "welcome".to_string(),
         params: json!({ "name": "Ada", "library": "Bücherei Nord" }),
-    }
+    };
+    (Some(north), mail)
 }
 
-fn notice(recipient: &str) -> OutgoingMail {
-    OutgoingMail {
-        tenant_id: None,
+/// A platform message, about no library.
+fn notice(recipient: &str) -> Queued {
+    let mail = OutgoingMail {
         recipient: recipient.to_string(),
         template: "notice".to_string(),
         params: json!({}),
-    }
+    };
+    (None, mail)
 }
+
+/// A message with the scope of the library it is about.
+type Queued = (Option<TenantScope>, OutgoingMail);
 
 /// A configuration for the test SMTP server that retries on the very next pass.
 fn smtp_config(server: &SmtpServer) -> MailConfig {
@@ -123,10 +130,13 @@ fn worker(
     MailWorker::new(db.database.clone(), renderer, transport, config).unwrap()
 }
 
-async fn queue(db: &TestDatabase, mails: Vec<OutgoingMail>) -> Vec<String> {
+async fn queue(db: &TestDatabase, mails: Vec<Queued>) -> Vec<String> {
     db.database
         .write(move |connection| {
-            mails.iter().map(|mail| athenaeum_mail::enqueue(connection, mail)).collect()
+            mails
+                .iter()
+                .map(|(tenant, mail)| athenaeum_mail::enqueue(connection, tenant.as_ref(), mail))
+                .collect()
         })
         .await
         .unwrap()
@@ -177,7 +187,8 @@ athenaeum_testkit::both_backends! {
         let outcome: Result<(), MailError> = db
             .database
             .write(|connection| {
-                athenaeum_mail::enqueue(connection, &welcome("ada@example.org"))?;
+                let (tenant, mail) = welcome("ada@example.org");
+                athenaeum_mail::enqueue(connection, tenant.as_ref(), &mail)?;
                 // The change that caused the mail fails after the mail was queued.
                 Err(MailError::Config("the account could not be created".to_string()))
             })
@@ -410,7 +421,10 @@ athenaeum_testkit::both_backends! {
 
         let outcome = db
             .database
-            .write(|connection| athenaeum_mail::enqueue(connection, &welcome("ada.example.org")))
+            .write(|connection| {
+                let (tenant, mail) = welcome("ada.example.org");
+                athenaeum_mail::enqueue(connection, tenant.as_ref(), &mail)
+            })
             .await;
 
         let error = outcome.unwrap_err();

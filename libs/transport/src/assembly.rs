@@ -126,6 +126,11 @@ impl ServiceParts {
         self
     }
 
+    /// Returns the dependencies added so far.
+    pub fn dependencies(&self) -> &[Dependency] {
+        &self.dependencies
+    }
+
     /// Adds another service's parts to these.
     pub fn merge(mut self, other: ServiceParts) -> Self {
         self.routes.extend(other.routes);

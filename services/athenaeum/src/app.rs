@@ -1,27 +1,20 @@
 //! Assembles a running process from the configuration and the set of enabled services:
-//! opens and migrates each local service's database, starts its workers, connects to
-//! remote services, and serves HTTP until told to stop.
+//! each enabled service crate builds itself and hands over its parts (routes, workers,
+//! readiness dependencies); services that run elsewhere are reached through their HTTP
+//! clients; the process composes the parts and serves HTTP until told to stop.
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use actix_web::dev::Service as _;
-use actix_web::http::header::HeaderName;
-use actix_web::{App, HttpMessage, HttpServer};
+use actix_web::{App, HttpServer};
 use anyhow::{Context, bail};
-use athenaeum_auth::{SigningKey, TokenVerifier, VerificationKey};
-use athenaeum_catalogue::{CatalogueApi, CatalogueClient, CatalogueService, catalogue_routes};
-use athenaeum_db::{Database, ServiceMigrations};
-use athenaeum_gateway::{
-    Dependency, GatewayState, Metrics, OpsState, RequestId, Services, build_schema, graphql_routes,
-    ops_routes, request_id_header,
-};
-use athenaeum_identity::mail::IdentityMail;
-use athenaeum_identity::{IdentityApi, IdentityClient, IdentityService, identity_routes};
-use athenaeum_mail::{MailTransport, MailWorker};
-use athenaeum_search::{SearchApi, SearchClient, SearchService, search_routes};
-use athenaeum_transport::RemoteService;
+use athenaeum_catalogue::{CatalogueApi, CatalogueClient};
+use athenaeum_db::ServiceMigrations;
+use athenaeum_gateway::{HttpMetrics, Metrics, OpsState, RequestIds, Services, ops_routes};
+use athenaeum_identity::{IdentityApi, IdentityClient};
+use athenaeum_search::{SearchApi, SearchClient};
+use athenaeum_transport::assembly::remote_service;
+use athenaeum_transport::{RemoteService, ServiceParts};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -45,145 +38,64 @@ impl ServiceName {
     /// Every service, in start order.
     pub const ALL: [ServiceName; 4] =
         [ServiceName::Identity, ServiceName::Library, ServiceName::Search, ServiceName::Gateway];
+
+    /// Returns the lowercase name the command line and `services.<name>_url` use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Gateway => "gateway",
+            ServiceName::Identity => "identity",
+            ServiceName::Library => "library",
+            ServiceName::Search => "search",
+        }
+    }
 }
 
 /// Every service's migrations, for `athenaeum migrate` and the tests.
 pub fn all_migrations() -> [&'static ServiceMigrations; 2] {
-    [&athenaeum_identity::MIGRATIONS, &athenaeum_catalogue::MIGRATIONS]
+    [&athenaeum_identity::MIGRATIONS, &athenaeum_library::MIGRATIONS]
 }
 
-/// Builds the catalogue on the library database; its imports run once
-/// `run_imports` is spawned.
-pub async fn catalogue_service(config: &Config) -> anyhow::Result<Arc<CatalogueService>> {
-    let database = open_database(config, &athenaeum_catalogue::MIGRATIONS).await?;
-    let auth = config.auth.clone();
-    let data_dir = config.data.dir.clone();
-    let key =
-        tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir)).await??;
-    Ok(Arc::new(CatalogueService::new(
-        database,
-        TokenVerifier::new(key, &config.auth),
-        config.catalogue.clone(),
-        &config.data.dir,
-    )))
-}
-
-/// Connects to a service that runs in another process at `url` (the setting
-/// `services.<name>_url`), recorded as a readiness dependency.
-fn remote_service(
+/// Reaches a service that runs in another process, at `services.<name>_url`, adding it
+/// to `parts` as a readiness dependency.
+pub fn remote(
     config: &Config,
-    name: &str,
-    url: &str,
-    dependencies: &mut Vec<Dependency>,
+    name: ServiceName,
+    parts: &mut ServiceParts,
 ) -> anyhow::Result<RemoteService> {
-    if url.is_empty() {
-        bail!(
-            "the {name} service does not run in this process: set services.{name}_url (ATHENAEUM__SERVICES__{}_URL) to where it runs",
-            name.to_uppercase()
-        );
-    }
-    let timeout = Duration::from_secs(config.services.timeout_seconds.max(1));
-    let remote =
-        RemoteService::new(name, url, timeout).map_err(|error| anyhow::anyhow!(error.message))?;
-    dependencies.push(Dependency::Remote(remote.clone(), name.into()));
+    let url = match name {
+        ServiceName::Identity => &config.services.identity_url,
+        ServiceName::Library => &config.services.library_url,
+        ServiceName::Search => &config.services.search_url,
+        ServiceName::Gateway => bail!("nothing calls the gateway as a service"),
+    };
+    let (remote, dependency) = remote_service(name.as_str(), url, config.service_timeout())
+        .map_err(|error| anyhow::anyhow!(error.message))?;
+    *parts = std::mem::take(parts).dependency(dependency);
     Ok(remote)
 }
 
-/// Reaches the catalogue: the local service when there is one, otherwise the library
-/// service at `services.library_url` (recorded as a readiness dependency).
-pub fn catalogue_api(
+/// Builds identity for a one-off command: the service and its mail worker, which the
+/// command drives itself (no workers run, no port is bound).
+pub async fn command_line_identity(
     config: &Config,
-    local: Option<&Arc<CatalogueService>>,
-    dependencies: &mut Vec<Dependency>,
-) -> anyhow::Result<Arc<dyn CatalogueApi>> {
-    if let Some(service) = local {
-        return Ok(Arc::clone(service) as Arc<dyn CatalogueApi>);
-    }
-    let remote = remote_service(config, "library", &config.services.library_url, dependencies)?;
-    Ok(Arc::new(CatalogueClient::new(remote)))
-}
-
-/// Opens the search service on `<data dir>/search`, reading the catalogue through
-/// `catalogue`. It signs its own requests with the token signing key (generated by
-/// identity on first run, or configured with `auth.signing_key_file`).
-pub async fn search_service(
-    config: &Config,
-    catalogue: Arc<dyn CatalogueApi>,
-) -> anyhow::Result<Arc<SearchService>> {
-    let auth = config.auth.clone();
-    let data_dir = config.data.dir.clone();
-    let (signing, verification) = tokio::task::spawn_blocking(move || {
-        let signing = SigningKey::load(&auth, &data_dir)?;
-        let verification = VerificationKey::load(&auth, &data_dir)?;
-        Ok::<_, athenaeum_auth::AuthError>((signing, verification))
-    })
-    .await?
-    .context(
-        "the search service signs its requests to the library service with the token signing key",
-    )?;
-    let root = config.data.dir.join("search");
-    let auth = config.auth.clone();
-    let search_config = config.search.clone();
-    let service = tokio::task::spawn_blocking(move || {
-        SearchService::open(
-            &root,
-            catalogue,
-            signing,
-            &auth,
-            TokenVerifier::new(verification, &auth),
-            search_config,
-        )
-    })
-    .await??;
-    Ok(Arc::new(service))
-}
-
-/// Opens a service's database and applies its pending migrations.
-pub async fn open_database(
-    config: &Config,
-    migrations: &'static ServiceMigrations,
-) -> anyhow::Result<Database> {
-    let database_config = config.database.clone();
-    let data_dir = config.data.dir.clone();
-    let database = tokio::task::spawn_blocking(move || {
-        Database::open(&database_config, &data_dir, migrations)
-    })
-    .await?
-    .with_context(|| format!("opening the {} database", migrations.service))?;
-    let applied = database
-        .migrate()
-        .await
-        .with_context(|| format!("migrating the {} database", migrations.service))?;
-    if !applied.is_empty() {
-        tracing::info!(service = migrations.service, backend = %database.backend(), migrations = ?applied, "database migrated");
-    }
-    Ok(database)
-}
-
-/// Builds the identity service on its database, with its mail worker (not yet started).
-pub async fn identity_service(
-    config: &Config,
-    public_url: &str,
-) -> anyhow::Result<(Arc<IdentityService>, MailWorker)> {
-    let database = open_database(config, &athenaeum_identity::MIGRATIONS).await?;
-    let auth = config.auth.clone();
-    let data_dir = config.data.dir.clone();
-    let signing_key =
-        tokio::task::spawn_blocking(move || SigningKey::load_or_generate(&auth, &data_dir))
-            .await??;
-    let transport = MailTransport::from_config(&config.mail, &config.data.dir.join("mail"))?;
-    let worker =
-        MailWorker::new(database.clone(), Arc::new(IdentityMail), transport, config.mail.clone())?;
-    let service = IdentityService::new(
-        database,
-        signing_key,
-        &config.auth,
-        config.identity.clone(),
-        public_url,
-        worker.waker(),
+) -> anyhow::Result<(Arc<athenaeum_identity::IdentityService>, athenaeum_mail::MailWorker)> {
+    athenaeum_identity::build(
+        &config.process_context(),
+        &config.identity,
+        &config.mail,
+        &config.command_line_public_url()?,
     )
-    .map_err(anyhow::Error::msg)?;
-    Ok((Arc::new(service), worker))
+    .await
+}
+
+/// Builds the catalogue for a one-off command on the library database (its import
+/// workers do not run: the command runs its import itself).
+pub async fn command_line_catalogue(
+    config: &Config,
+) -> anyhow::Result<Arc<athenaeum_catalogue::CatalogueService>> {
+    let (library, _parts) =
+        athenaeum_library::assemble(&config.process_context(), &config.catalogue).await?;
+    Ok(library.catalogue)
 }
 
 /// A process ready to serve: its port is bound and its services are up.
@@ -196,8 +108,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Builds the process: binds the listen address (port 0 picks a free port), opens and
-    /// migrates local databases, starts workers and prepares the HTTP server.
+    /// Builds the process: binds the listen address (port 0 picks a free port), builds
+    /// each enabled service (opening and migrating its database), connects to the
+    /// services that run elsewhere, starts the workers and prepares the HTTP server.
     ///
     /// Fails naming what could not be set up (a database, a key, a remote URL).
     pub async fn build(config: Config, services: &[ServiceName]) -> anyhow::Result<Application> {
@@ -206,8 +119,9 @@ impl Application {
         } else {
             ServiceName::ALL.into_iter().filter(|name| services.contains(name)).collect()
         };
-        if enabled.contains(&ServiceName::Identity)
-            && !enabled.contains(&ServiceName::Gateway)
+        let runs = |name: ServiceName| enabled.contains(&name);
+        if runs(ServiceName::Identity)
+            && !runs(ServiceName::Gateway)
             && config.server.public_url.is_empty()
         {
             bail!(
@@ -220,135 +134,85 @@ impl Application {
         let listener = TcpListener::bind(&config.server.listen)
             .with_context(|| format!("listening on {}", config.server.listen))?;
         let port = listener.local_addr()?.port();
-        let public_url = config.public_url(port);
+        let context = config.process_context();
         let metrics = Arc::new(Metrics::default());
-        let (shutdown, shutdown_signal) = watch::channel(false);
-        let mut dependencies = Vec::new();
-        let mut workers = Vec::new();
+        let mut parts = ServiceParts::default();
 
-        let local_identity = if enabled.contains(&ServiceName::Identity) {
-            let (service, worker) = identity_service(&config, &public_url).await?;
-            dependencies.push(Dependency::Database(service.database().clone()));
-            let (handle, _) = worker.spawn(shutdown_signal.clone());
-            workers.push(handle);
+        let identity: Option<Arc<dyn IdentityApi>> = if runs(ServiceName::Identity) {
+            let public_url = config.public_url(port);
+            let (service, own) =
+                athenaeum_identity::assemble(&context, &config.identity, &config.mail, &public_url)
+                    .await?;
+            parts = parts.merge(own);
             Some(service)
         } else {
             None
         };
 
-        let local_catalogue = if enabled.contains(&ServiceName::Library) {
-            let service = catalogue_service(&config).await?;
-            dependencies.push(Dependency::Database(service.database().clone()));
-            workers.push(tokio::spawn(Arc::clone(&service).run_imports(shutdown_signal.clone())));
-            Some(service)
+        let catalogue: Option<Arc<dyn CatalogueApi>> = if runs(ServiceName::Library) {
+            let (library, own) = athenaeum_library::assemble(&context, &config.catalogue).await?;
+            parts = parts.merge(own);
+            Some(library.catalogue)
+        } else if runs(ServiceName::Search) || runs(ServiceName::Gateway) {
+            Some(Arc::new(CatalogueClient::new(remote(&config, ServiceName::Library, &mut parts)?)))
         } else {
             None
         };
 
-        // The search service and the gateway read the catalogue, here or remote.
-        let catalogue =
-            if enabled.contains(&ServiceName::Search) || enabled.contains(&ServiceName::Gateway) {
-                Some(catalogue_api(&config, local_catalogue.as_ref(), &mut dependencies)?)
-            } else {
-                None
-            };
-
-        let local_search =
-            if let (true, Some(catalogue)) = (enabled.contains(&ServiceName::Search), &catalogue) {
-                let service = search_service(&config, Arc::clone(catalogue)).await?;
-                workers.push(tokio::spawn(Arc::clone(&service).run(shutdown_signal.clone())));
+        let search: Option<Arc<dyn SearchApi>> = match (runs(ServiceName::Search), &catalogue) {
+            (true, Some(catalogue)) => {
+                let (service, own) =
+                    athenaeum_search::assemble(&context, &config.search, Arc::clone(catalogue))
+                        .await?;
+                parts = parts.merge(own);
                 Some(service)
-            } else {
-                None
-            };
-
-        let gateway = if let (true, Some(catalogue)) =
-            (enabled.contains(&ServiceName::Gateway), catalogue)
-        {
-            let identity: Arc<dyn IdentityApi> = match &local_identity {
-                Some(service) => Arc::clone(service) as Arc<dyn IdentityApi>,
-                None => Arc::new(IdentityClient::new(remote_service(
-                    &config,
-                    "identity",
-                    &config.services.identity_url,
-                    &mut dependencies,
-                )?)),
-            };
-            let search: Arc<dyn SearchApi> = match &local_search {
-                Some(service) => Arc::clone(service) as Arc<dyn SearchApi>,
-                None => Arc::new(SearchClient::new(remote_service(
-                    &config,
-                    "search",
-                    &config.services.search_url,
-                    &mut dependencies,
-                )?)),
-            };
-            let auth = config.auth.clone();
-            let data_dir = config.data.dir.clone();
-            let key = tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir))
-                .await??;
-            Some((identity, catalogue, search, TokenVerifier::new(key, &config.auth)))
-        } else {
-            None
+            }
+            _ => None,
         };
 
-        let dependencies = Arc::new(dependencies);
-        let gateway_state = gateway.map(|(identity, catalogue, search, verifier)| GatewayState {
-            schema: build_schema(
-                Services {
-                    identity,
-                    catalogue: Arc::clone(&catalogue),
-                    search,
-                    dependencies: Arc::clone(&dependencies),
-                },
-                config.graphql.depth,
-                config.graphql.complexity,
+        if let (true, Some(catalogue)) = (runs(ServiceName::Gateway), &catalogue) {
+            let identity = match identity {
+                Some(service) => service,
+                None => Arc::new(IdentityClient::new(remote(
+                    &config,
+                    ServiceName::Identity,
+                    &mut parts,
+                )?)),
+            };
+            let search = match search {
+                Some(service) => service,
+                None => {
+                    Arc::new(SearchClient::new(remote(&config, ServiceName::Search, &mut parts)?))
+                }
+            };
+            let services = Services {
+                identity,
+                catalogue: Arc::clone(catalogue),
+                search,
+                dependencies: Arc::new(parts.dependencies().to_vec()),
+            };
+            let own = athenaeum_gateway::assemble(
+                &context,
+                services,
+                &config.graphql,
+                config.server.trust_forwarded_for,
                 Arc::clone(&metrics),
-            ),
-            verifier,
-            trust_forwarded_for: config.server.trust_forwarded_for,
-            limits: config.graphql.clone(),
-            catalogue,
-        });
-        let ops = OpsState { dependencies, metrics: Arc::clone(&metrics) };
+            )
+            .await?;
+            parts = parts.merge(own);
+        }
 
+        let (routes, starts, dependencies) = parts.into_parts();
+        let (shutdown, shutdown_signal) = watch::channel(false);
+        let workers = starts.into_iter().map(|start| start(shutdown_signal.clone())).collect();
+        let ops = OpsState { dependencies: Arc::new(dependencies), metrics: Arc::clone(&metrics) };
         let mut server = HttpServer::new(move || {
-            let metrics = Arc::clone(&metrics);
             let mut app = App::new()
-                .wrap_fn(move |request, service| {
-                    let started = Instant::now();
-                    let request_id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|value| value.to_str().ok())
-                        .filter(|value| !value.is_empty() && value.len() <= 64 && value.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'))
-                        .map_or_else(athenaeum_kernel::new_id, str::to_string);
-                    request.extensions_mut().insert(RequestId(request_id.clone()));
-                    let metrics = Arc::clone(&metrics);
-                    let response = service.call(request);
-                    async move {
-                        let mut response = response.await?;
-                        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
-                        let status = response.status().as_u16();
-                        let elapsed = started.elapsed();
-                        metrics.observe_http(&route, status, elapsed.as_secs_f64());
-                        tracing::debug!(%route, status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, request_id = %request_id, "request served");
-                        response.headers_mut().insert(HeaderName::from_static("x-request-id"), request_id_header(&request_id));
-                        Ok(response)
-                    }
-                })
+                .wrap(HttpMetrics::new(Arc::clone(&metrics)))
+                .wrap(RequestIds)
                 .configure(ops_routes(ops.clone()));
-            if let Some(state) = &gateway_state {
-                app = app.configure(graphql_routes(state.clone()));
-            }
-            if let Some(identity) = &local_identity {
-                app = app.service(identity_routes(Arc::clone(identity) as Arc<dyn IdentityApi>));
-            }
-            if let Some(catalogue) = &local_catalogue {
-                app = app.service(catalogue_routes(Arc::clone(catalogue) as Arc<dyn CatalogueApi>));
-            }
-            if let Some(search) = &local_search {
-                app = app.service(search_routes(Arc::clone(search) as Arc<dyn SearchApi>));
+            for route in &routes {
+                app = app.configure(|service_config| route(service_config));
             }
             app
         })

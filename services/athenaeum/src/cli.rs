@@ -1,7 +1,7 @@
 //! The command line: `serve`, `migrate`, `tenant create`, `user create`, `config`,
 //! `schema`, `import-marc`, `export-marc`. Every flag is documented in `--help`.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -10,7 +10,8 @@ use athenaeum_identity::{IdentityApi, PLATFORM_TENANT_SLUG};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::Config;
-use crate::app::{self, Application, ServiceName, all_migrations, open_database};
+use crate::app::{self, Application, ServiceName, all_migrations};
+use crate::output::{api_failure, write_out};
 
 /// Athenaeum: one shared platform for public libraries — catalogue, circulation,
 /// discovery and community — with every library authority a tenant.
@@ -173,15 +174,6 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-pub(crate) fn write_out(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    if !text.ends_with('\n') {
-        stdout.write_all(b"\n")?;
-    }
-    Ok(())
-}
-
 async fn serve(config: Config, services: &[ServiceName]) -> anyhow::Result<()> {
     let application = Application::build(config.clone(), services).await?;
     let base = format!(
@@ -227,7 +219,13 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data.dir)
         .with_context(|| format!("creating {}", config.data.dir.display()))?;
     for migrations in all_migrations() {
-        let database = open_database(config, migrations).await?;
+        let database = athenaeum_db::Database::open_and_migrate(
+            &config.database,
+            &config.data.dir,
+            migrations,
+        )
+        .await
+        .with_context(|| format!("opening the {} database", migrations.service))?;
         write_out(&format!("{}: up to date on {}", migrations.service, database.backend()))?;
     }
     Ok(())
@@ -235,7 +233,13 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 
 async fn create_tenant(config: &Config, args: TenantCreateArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data.dir)?;
-    let (identity, worker) = app::identity_service(config, &public_url(config)?).await?;
+    let (identity, worker) = athenaeum_identity::build(
+        &config.process_context(),
+        &config.identity,
+        &config.mail,
+        &config.command_line_public_url()?,
+    )
+    .await?;
     let call = identity.command_line_call().map_err(|error| anyhow::anyhow!(error.message))?;
     let onboarded = identity
         .onboard_tenant(
@@ -277,7 +281,13 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
     } else {
         None
     };
-    let (identity, worker) = app::identity_service(config, &public_url(config)?).await?;
+    let (identity, worker) = athenaeum_identity::build(
+        &config.process_context(),
+        &config.identity,
+        &config.mail,
+        &config.command_line_public_url()?,
+    )
+    .await?;
     let call = identity.command_line_call().map_err(|error| anyhow::anyhow!(error.message))?;
     let tenant =
         identity.find_tenant_by_slug(&args.tenant).await.map_err(api_failure)?.with_context(
@@ -317,30 +327,6 @@ async fn create_user(config: &Config, args: UserCreateArgs) -> anyhow::Result<()
         account.email, tenant.slug, account.id, account.status
     ))?;
     report_mail(worker).await
-}
-
-/// The public address emailed links point at, for commands that run without a server.
-pub(crate) fn public_url(config: &Config) -> anyhow::Result<String> {
-    let port = config
-        .server
-        .listen
-        .rsplit_once(':')
-        .and_then(|(_, port)| port.parse().ok())
-        .unwrap_or(8080);
-    if port == 0 && config.server.public_url.is_empty() {
-        bail!(
-            "server.listen has port 0, so emailed links would have no address: set server.public_url (ATHENAEUM__SERVER__PUBLIC_URL)"
-        );
-    }
-    Ok(config.public_url(port))
-}
-
-pub(crate) fn api_failure(error: athenaeum_kernel::ApiError) -> anyhow::Error {
-    let athenaeum_kernel::ApiError { code, message, field, .. } = error;
-    match field {
-        Some(field) => anyhow::anyhow!("{code} ({field}): {message}"),
-        None => anyhow::anyhow!("{code}: {message}"),
-    }
 }
 
 /// Delivers the mail the command queued, so a one-off command on the embedded default

@@ -13,6 +13,7 @@ use athenaeum_gateway::GraphqlLimits;
 use athenaeum_identity::IdentityConfig;
 use athenaeum_mail::MailConfig;
 use athenaeum_search::SearchConfig;
+use athenaeum_transport::ProcessContext;
 use serde::{Deserialize, Serialize};
 
 /// Prefix of configuration environment variables.
@@ -195,6 +196,39 @@ impl Config {
         }
         let host = self.server.listen.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host);
         format!("http://{host}:{bound_port}")
+    }
+
+    /// Returns the public address emailed links point at, for commands that run without
+    /// a server (on the configured listen port).
+    ///
+    /// Fails when the listen port is 0 and no `server.public_url` is set.
+    pub fn command_line_public_url(&self) -> anyhow::Result<String> {
+        let port = self
+            .server
+            .listen
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+            .unwrap_or(8080);
+        if port == 0 && self.server.public_url.is_empty() {
+            bail!(
+                "server.listen has port 0, so emailed links would have no address: set server.public_url (ATHENAEUM__SERVER__PUBLIC_URL)"
+            );
+        }
+        Ok(self.public_url(port))
+    }
+
+    /// Returns what every service of a process is built from.
+    pub fn process_context(&self) -> ProcessContext {
+        ProcessContext {
+            database: self.database.clone(),
+            data_dir: self.data.dir.clone(),
+            auth: self.auth.clone(),
+        }
+    }
+
+    /// Returns how long a call to a service in another process may take.
+    pub fn service_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.services.timeout_seconds.max(1))
     }
 
     /// Returns the configuration as TOML with every secret replaced by `***`.

@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod marc;
+pub mod output;
 pub mod search;
 
 pub use app::{Application, ServiceName};

@@ -19,11 +19,13 @@ use athenaeum_catalogue::api::{
 use athenaeum_catalogue::export::MarcExport;
 use athenaeum_catalogue::import::Ending;
 use athenaeum_catalogue::store::ImportProgress;
+use athenaeum_kernel::ServiceError;
 use clap::{Args, ValueEnum};
 use tokio::sync::watch;
 
 use crate::Config;
 use crate::app;
+use crate::output::{api_failure, write_out};
 
 /// What an import does with a record that matches one already in the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,15 +132,14 @@ async fn tenant_scope(
     catalogue: &CatalogueService,
     slug: &str,
 ) -> anyhow::Result<TenantScope> {
-    let (identity, _worker) =
-        app::identity_service(config, &crate::cli::public_url(config)?).await?;
+    let (identity, _worker) = app::command_line_identity(config).await?;
     let tenant =
-        identity.find_tenant_by_slug(slug).await.map_err(crate::cli::api_failure)?.with_context(
-            || format!("no tenant has slug {slug:?}; create it with `athenaeum tenant create`"),
-        )?;
-    let call = identity.command_line_call().map_err(crate::cli::api_failure)?;
+        identity.find_tenant_by_slug(slug).await.map_err(api_failure)?.with_context(|| {
+            format!("no tenant has slug {slug:?}; create it with `athenaeum tenant create`")
+        })?;
+    let call = identity.command_line_call().map_err(api_failure)?;
     let token = call.token.unwrap_or_default();
-    let caller = catalogue.verify(&token).map_err(crate::cli::api_failure)?;
+    let caller = catalogue.verify(&token).map_err(api_failure)?;
     caller.operator_scope(&tenant.id).map_err(|error| anyhow::anyhow!(error.to_string()))
 }
 
@@ -155,7 +156,7 @@ fn stop_on_signal() -> watch::Receiver<bool> {
 /// Runs `import-marc`.
 pub async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data.dir)?;
-    let catalogue = app::catalogue_service(config).await?;
+    let catalogue = app::command_line_catalogue(config).await?;
     let scope = tenant_scope(config, &catalogue, &args.tenant).await?;
     let options = ImportOptions {
         on_match: match args.on_match {
@@ -244,7 +245,7 @@ async fn import_file(
         let done =
             (u64::try_from(progress.bytes_read).unwrap_or(0) as f64 / file_size as f64).min(1.0);
         let eta = if done > 0.0 { elapsed * (1.0 - done) / done } else { 0.0 };
-        let width = 30;
+        let width: u32 = 30;
         let filled = (done * f64::from(width)).round() as usize;
         let bar: String =
             "#".repeat(filled) + &"-".repeat(width as usize - filled.min(width as usize));
@@ -269,7 +270,7 @@ async fn import_file(
     let elapsed = started.elapsed();
     let rate = (progress.records_read - records_at_start) as f64 / elapsed.as_secs_f64().max(0.001);
     let state = if ending == Ending::Completed { "imported" } else { "stopped" };
-    crate::cli::write_out(&format!(
+    write_out(&format!(
         "{}: {state}: {}; {} in {} ({rate:.0} records/s); import {job_id}",
         path.display(),
         summary(&progress),
@@ -364,7 +365,7 @@ fn duration(elapsed: Duration) -> String {
 
 /// Runs `export-marc`.
 pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
-    let catalogue = app::catalogue_service(config).await?;
+    let catalogue = app::command_line_catalogue(config).await?;
     let scope = tenant_scope(config, &catalogue, &args.tenant).await?;
     let updated_since = match &args.updated_since {
         None => None,

@@ -9,14 +9,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use athenaeum_catalogue::{CatalogueApi, CatalogueClient};
 use athenaeum_search::api::{GetIndexStatus, Rebuild};
 use athenaeum_search::{OpenError, SearchApi, SearchClient};
 use athenaeum_transport::RemoteService;
 use clap::Args;
 
 use crate::Config;
-use crate::app;
-use crate::cli::{api_failure, public_url, write_out};
+use crate::app::{self, ServiceName};
+use crate::output::{api_failure, write_out};
 
 /// Flags of `reindex`.
 #[derive(Debug, Clone, Args)]
@@ -29,7 +30,7 @@ pub struct ReindexArgs {
 /// Runs `reindex`.
 pub async fn reindex(config: &Config, args: ReindexArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data.dir)?;
-    let (identity, _worker) = app::identity_service(config, &public_url(config)?).await?;
+    let (identity, _worker) = app::command_line_identity(config).await?;
     let tenant_id = match &args.tenant {
         Some(slug) => Some(
             identity
@@ -42,13 +43,13 @@ pub async fn reindex(config: &Config, args: ReindexArgs) -> anyhow::Result<()> {
         None => None,
     };
     let started = Instant::now();
-    let local = if config.services.library_url.is_empty() {
-        Some(app::catalogue_service(config).await?)
+    let catalogue: Arc<dyn CatalogueApi> = if config.services.library_url.is_empty() {
+        app::command_line_catalogue(config).await?
     } else {
-        None
+        let mut parts = athenaeum_transport::ServiceParts::default();
+        Arc::new(CatalogueClient::new(app::remote(config, ServiceName::Library, &mut parts)?))
     };
-    let catalogue = app::catalogue_api(config, local.as_ref(), &mut Vec::new())?;
-    match app::search_service(config, catalogue).await {
+    match athenaeum_search::build(&config.process_context(), &config.search, catalogue).await {
         Ok(search) => {
             let documents = search
                 .rebuild_exclusive(tenant_id.as_deref())

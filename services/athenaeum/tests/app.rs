@@ -61,8 +61,14 @@ impl TestApp {
 
     /// Creates an operator through the command-line path and signs in.
     async fn operator_token(&self) -> String {
-        let (identity, _worker) =
-            athenaeum::app::identity_service(&self.config, &self.base).await.unwrap();
+        let (identity, _worker) = athenaeum_identity::build(
+            &self.config.process_context(),
+            &self.config.identity,
+            &self.config.mail,
+            &self.base,
+        )
+        .await
+        .unwrap();
         let call = identity.command_line_call().unwrap();
         use athenaeum_identity::IdentityApi;
         identity

@@ -16,10 +16,10 @@ use async_graphql::ID;
 use athenaeum_catalogue::api::{ExportRecords, MarcSyntax, PageRequest, RecordFilter, RecordKind};
 use athenaeum_catalogue::export::MarcExport;
 use athenaeum_kernel::ApiError;
-use athenaeum_transport::Call;
 use serde::Deserialize;
 
-use crate::graphql_http::{GatewayState, authenticate, client_address, error_body, request_id};
+use crate::request::{error_body, request_call};
+use crate::state::GatewayState;
 
 /// Records fetched per page while streaming.
 const PAGE: u32 = 500;
@@ -100,18 +100,13 @@ pub async fn export_marc(
     query: web::Query<ExportQuery>,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
-    let (token, _) = match authenticate(&request, &state.verifier) {
+    let (call, _) = match request_call(&request, &state) {
         Ok(found) => found,
         Err(error) => return problem(StatusCode::UNAUTHORIZED, &error),
     };
     let (syntax, filter) = match parse(&query) {
         Ok(parsed) => parsed,
         Err(error) => return problem(StatusCode::BAD_REQUEST, &error),
-    };
-    let call = Call {
-        token,
-        client_address: client_address(&request, state.trust_forwarded_for),
-        request_id: request_id(&request),
     };
     let catalogue = Arc::clone(&state.catalogue);
     // The first page is fetched before answering, so a refusal gets its own status.

@@ -7,92 +7,20 @@
 use actix_web::FromRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::Data;
-use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_actix_web::{GraphQLRequest, GraphQLSubscription};
-use athenaeum_auth::{Caller, TokenVerifier};
 use athenaeum_kernel::{ApiError, ErrorCode};
 use athenaeum_transport::Call;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::AppSchema;
 use crate::graphiql;
+use crate::request::{client_address, error_body, request_call, request_id};
+use crate::state::GatewayState;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
-
-/// Limits on what one GraphQL request may ask.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GraphqlLimits {
-    /// Deepest selection nesting allowed.
-    pub depth: usize,
-    /// Highest total complexity (one per field by default) allowed.
-    pub complexity: usize,
-    /// Largest request body, in bytes (uploads excepted).
-    pub body_bytes: usize,
-    /// Largest file in a multipart upload (a MARC file to import), in bytes.
-    pub upload_bytes: usize,
-    /// Serve GraphiQL to browsers at `/graphql`.
-    pub graphiql: bool,
-}
-
-impl Default for GraphqlLimits {
-    fn default() -> Self {
-        GraphqlLimits {
-            depth: 12,
-            complexity: 1_000,
-            body_bytes: 1024 * 1024,
-            upload_bytes: 2 << 30,
-            graphiql: true,
-        }
-    }
-}
-
-/// What the GraphQL endpoint needs.
-#[derive(Clone)]
-pub struct GatewayState {
-    /// The schema.
-    pub schema: AppSchema,
-    /// Verifies callers' access tokens.
-    pub verifier: TokenVerifier,
-    /// Whether to take the client address from `X-Forwarded-For` (only behind a proxy
-    /// that sets it).
-    pub trust_forwarded_for: bool,
-    /// Limits.
-    pub limits: GraphqlLimits,
-    /// The catalogue, for MARC downloads.
-    pub catalogue: std::sync::Arc<dyn athenaeum_catalogue::CatalogueApi>,
-}
-
-/// The id of the request, set by the request middleware and echoed in `X-Request-Id`.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-/// Registers `/graphql` and GraphiQL's assets.
-pub fn graphql_routes(state: GatewayState) -> impl FnOnce(&mut web::ServiceConfig) {
-    move |config: &mut web::ServiceConfig| {
-        let body_limit = state.limits.body_bytes;
-        let uploads =
-            MultipartOptions::default().max_file_size(state.limits.upload_bytes).max_num_files(1);
-        config
-            .app_data(uploads)
-            .app_data(web::Data::new(state))
-            .app_data(web::PayloadConfig::new(body_limit))
-            .service(
-                web::resource("/graphql")
-                    .route(web::post().to(graphql_post))
-                    .route(web::get().to(graphql_get))
-                    .route(web::route().to(method_not_allowed)),
-            )
-            .route("/graphiql/{asset}", web::get().to(graphiql::asset))
-            .route("/export/marc", web::get().to(crate::export::export_marc))
-            .configure(crate::pages::page_routes);
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MediaType {
@@ -136,53 +64,11 @@ fn negotiate(request: &HttpRequest) -> Option<MediaType> {
     best.map(|(media, _)| media)
 }
 
-pub(crate) fn error_body(error: &ApiError) -> serde_json::Value {
-    let mut extensions = json!({ "code": error.code.as_str() });
-    if let Some(field) = &error.field {
-        extensions["field"] = json!(field);
-    }
-    json!({ "errors": [{ "message": error.message, "extensions": extensions }] })
-}
-
 fn refuse(status: StatusCode, media: MediaType, error: &ApiError) -> HttpResponse {
     HttpResponse::build(status).content_type(media.name()).json(error_body(error))
 }
 
-pub(crate) fn request_id(request: &HttpRequest) -> String {
-    request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_else(athenaeum_kernel::new_id)
-}
-
-pub(crate) fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
-    if trust_forwarded_for {
-        return request.connection_info().realip_remote_addr().map(str::to_string);
-    }
-    request.peer_addr().map(|address| address.ip().to_string())
-}
-
-/// Reads and verifies the bearer token; `Err` with a 401 when one is present but bad.
-pub(crate) fn authenticate(
-    request: &HttpRequest,
-    verifier: &TokenVerifier,
-) -> Result<(Option<String>, Option<Caller>), ApiError> {
-    let Some(value) = request.headers().get(header::AUTHORIZATION) else { return Ok((None, None)) };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|text| text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthenticated("the Authorization header must be \"Bearer <access token>\"")
-        })?;
-    let caller = verifier.verify(token).map_err(ApiError::from)?;
-    Ok((Some(token.to_string()), Some(caller)))
-}
-
-async fn graphql_post(
+pub(crate) async fn graphql_post(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<GatewayState>,
@@ -251,7 +137,7 @@ async fn graphql_post(
     execute(&request, &state, media, graphql_request).await
 }
 
-async fn graphql_get(
+pub(crate) async fn graphql_get(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<GatewayState>,
@@ -312,7 +198,7 @@ async fn graphql_get(
     execute(&request, &state, media, graphql_request).await
 }
 
-async fn method_not_allowed() -> HttpResponse {
+pub(crate) async fn method_not_allowed() -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, "GET, POST"))
         .json(error_body(&ApiError::new(ErrorCode::Validation, "use GET or POST on /graphql")))
@@ -331,14 +217,9 @@ async fn execute(
     media: MediaType,
     graphql_request: async_graphql::Request,
 ) -> HttpResponse {
-    let (token, caller) = match authenticate(request, &state.verifier) {
+    let (call, caller) = match request_call(request, state) {
         Ok(found) => found,
         Err(error) => return refuse(StatusCode::UNAUTHORIZED, media, &error),
-    };
-    let call = Call {
-        token,
-        client_address: client_address(request, state.trust_forwarded_for),
-        request_id: request_id(request),
     };
     // Loaders live for this request only: they carry its caller and cache nothing beyond it.
     let loaders = athenaeum_catalogue::graphql::CatalogueLoaders::new(
@@ -408,8 +289,12 @@ fn subscribe(request: &HttpRequest, payload: web::Payload, state: &GatewayState)
                 ),
                 None => None,
             };
+            let mut call = Call::new(token, address, request_id);
+            if let Some(caller) = &caller {
+                call = call.with_verified_caller(caller.clone());
+            }
             let mut data = Data::default();
-            data.insert(Call { token, client_address: address, request_id });
+            data.insert(call);
             data.insert(caller);
             Ok(data)
         })
@@ -419,11 +304,6 @@ fn subscribe(request: &HttpRequest, payload: web::Payload, state: &GatewayState)
         Err(error) => HttpResponse::BadRequest()
             .json(error_body(&ApiError::validation("Sec-WebSocket-Protocol", error.to_string()))),
     }
-}
-
-/// Returns the response header value for a request id.
-pub fn request_id_header(id: &str) -> HeaderValue {
-    HeaderValue::from_str(id).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
 #[cfg(test)]

@@ -5,38 +5,10 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use athenaeum_db::Database;
-use athenaeum_transport::RemoteService;
+use athenaeum_transport::Dependency;
 
 use crate::Metrics;
-use crate::schema::check_readiness;
-
-/// Something a process needs in order to serve.
-#[derive(Debug, Clone)]
-pub enum Dependency {
-    /// A database this process owns.
-    Database(Database),
-    /// A service in another process.
-    Remote(RemoteService, String),
-}
-
-impl Dependency {
-    /// Returns a short name, e.g. `database identity`.
-    pub fn name(&self) -> String {
-        match self {
-            Dependency::Database(database) => format!("database {}", database.service()),
-            Dependency::Remote(_, name) => format!("service {name}"),
-        }
-    }
-
-    /// Checks it once.
-    pub async fn check(&self) -> Result<(), String> {
-        match self {
-            Dependency::Database(database) => database.readiness().await,
-            Dependency::Remote(remote, _) => remote.is_ready().await,
-        }
-    }
-}
+use crate::readiness::check_readiness;
 
 /// What the operational endpoints look at.
 #[derive(Clone)]
@@ -64,20 +36,9 @@ async fn healthz() -> HttpResponse {
 
 async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
     let readiness = check_readiness(&state.dependencies).await;
-    let mut body = String::new();
-    for check in &readiness.checks {
-        match &check.detail {
-            None => body.push_str(&format!("ok   {}\n", check.name)),
-            Some(detail) => body.push_str(&format!("FAIL {}: {detail}\n", check.name)),
-        }
-    }
     let mut response =
         if readiness.ready { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
-    response.content_type("text/plain; charset=utf-8").body(if body.is_empty() {
-        "ok\n".to_string()
-    } else {
-        body
-    })
+    response.content_type("text/plain; charset=utf-8").body(readiness.to_text())
 }
 
 async fn metrics(state: web::Data<OpsState>) -> HttpResponse {

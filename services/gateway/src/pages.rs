@@ -11,7 +11,8 @@ use athenaeum_auth::Caller;
 use athenaeum_transport::Call;
 use serde_json::{Value, json};
 
-use crate::GatewayState;
+use crate::request::{client_address, request_id};
+use crate::state::GatewayState;
 
 /// Registers the pages.
 pub(crate) fn page_routes(config: &mut web::ServiceConfig) {
@@ -111,11 +112,8 @@ async fn run(
     document: &str,
     variables: Value,
 ) -> Result<Value, String> {
-    let call = Call {
-        token: None,
-        client_address: request.peer_addr().map(|address| address.ip().to_string()),
-        request_id: athenaeum_kernel::new_id(),
-    };
+    let call =
+        Call::new(None, client_address(request, state.trust_forwarded_for), request_id(request));
     let graphql = Request::new(document)
         .variables(Variables::from_json(variables))
         .data(call)

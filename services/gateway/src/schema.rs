@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{Context, MergedObject, Object, Result, Schema, SimpleObject, Subscription};
+use async_graphql::{Context, MergedObject, Object, Result, Schema, Subscription};
 use athenaeum_catalogue::CatalogueApi;
 use athenaeum_catalogue::graphql::{CatalogueMutation, CatalogueQuery};
 use athenaeum_identity::IdentityApi;
@@ -17,7 +17,9 @@ use athenaeum_transport::graphql::{TenantDirectory, to_graphql_error};
 use futures_util::Stream;
 
 use crate::metrics::{Metrics, MetricsExtension};
-use crate::ops::Dependency;
+use athenaeum_transport::Dependency;
+
+use crate::readiness::{Readiness, check_readiness};
 
 /// The root query: every service's queries side by side.
 #[derive(MergedObject, Default)]
@@ -101,42 +103,6 @@ impl PlatformQuery {
     async fn version(&self) -> &'static str {
         env!("CARGO_PKG_VERSION")
     }
-}
-
-/// One dependency's state.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct DependencyCheck {
-    /// What it is, e.g. `database identity`.
-    pub name: String,
-    /// Whether it answers.
-    pub ok: bool,
-    /// What is wrong, when it is not ok.
-    pub detail: Option<String>,
-}
-
-/// Whether the deployment can serve requests, and why not.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct Readiness {
-    /// True when every dependency is ok.
-    pub ready: bool,
-    /// Each dependency.
-    pub checks: Vec<DependencyCheck>,
-    /// When this was checked.
-    pub checked_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Checks every dependency once.
-pub async fn check_readiness(dependencies: &[Dependency]) -> Readiness {
-    let mut checks = Vec::with_capacity(dependencies.len());
-    for dependency in dependencies {
-        let outcome = dependency.check().await;
-        checks.push(DependencyCheck {
-            name: dependency.name(),
-            ok: outcome.is_ok(),
-            detail: outcome.err(),
-        });
-    }
-    Readiness { ready: checks.iter().all(|check| check.ok), checks, checked_at: chrono::Utc::now() }
 }
 
 /// The root subscription.

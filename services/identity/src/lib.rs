@@ -5,6 +5,7 @@
 //! split mode as [`IdentityClient`]. It owns the `identity` database and no other.
 
 pub mod api;
+mod assembly;
 mod config;
 pub mod domain;
 mod error;
@@ -17,6 +18,7 @@ mod service;
 pub mod store;
 
 pub use api::{IdentityApi, IdentityClient, identity_routes};
+pub use assembly::{assemble, build};
 pub use config::IdentityConfig;
 pub use error::IdentityError;
 pub use service::{IdentityService, PLATFORM_TENANT_ID, PLATFORM_TENANT_SLUG};

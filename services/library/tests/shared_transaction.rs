@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use athenaeum_auth::{AuthConfig, Role, SigningKey, TenantScope, TokenIssuer, TokenVerifier};
+use athenaeum_auth::TenantScope;
 use athenaeum_catalogue::api::*;
 use athenaeum_catalogue::desk::{self, StatusMove};
 use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueError, CatalogueService};
@@ -14,8 +14,7 @@ use athenaeum_db::DbConnection;
 use athenaeum_kernel::{ErrorCode, ServiceError, now};
 use athenaeum_library::{LibraryDatabase, MIGRATIONS};
 use athenaeum_library_db::feed::{self, FeedChange, FeedEntity};
-use athenaeum_testkit::{Backend, TestDatabase, both_backends};
-use athenaeum_transport::Call;
+use athenaeum_testkit::{Backend, TestDatabase, TestIssuer, both_backends};
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 
@@ -33,19 +32,15 @@ struct Desk {
 async fn desk(backend: Backend) -> Desk {
     let db = athenaeum_testkit::test_database(backend, &MIGRATIONS).await;
     let library = LibraryDatabase::new(db.database.clone());
-    let issuer = TokenIssuer::new(SigningKey::generate().unwrap(), &AuthConfig::default());
-    let verifier: TokenVerifier = issuer.verifier(0);
+    let people = TestIssuer::new();
     let catalogue = Arc::new(CatalogueService::new(
         library.clone(),
-        verifier.clone(),
+        people.verifier(),
         CatalogueConfig::default(),
         &db.databases.data_path(),
     ));
-    let token = |tenant: &str, slug: &str, role: Role| {
-        issuer.issue(&athenaeum_kernel::new_id(), tenant, slug, &[role]).unwrap().token
-    };
-    let north = athenaeum_kernel::new_id();
-    let admin = Call::anonymous().with_token(token(&north, "north", Role::Admin));
+    let north = people.library("north");
+    let admin = north.admin.clone();
     let branch = catalogue
         .save_branch(&admin, SaveBranch { id: None, code: "main".into(), name: "Main".into() })
         .await
@@ -89,9 +84,8 @@ async fn desk(backend: Backend) -> Desk {
         )
         .await
         .unwrap();
-    let scope = verifier.verify(admin.token.as_deref().unwrap()).unwrap().tenant_scope();
-    let south = token(&athenaeum_kernel::new_id(), "south", Role::Staff);
-    let other_scope = verifier.verify(&south).unwrap().tenant_scope();
+    let scope = people.caller(&admin).tenant_scope();
+    let other_scope = people.caller(&people.library("south").staff).tenant_scope();
     library
         .database()
         .write(|connection: &mut DbConnection| {

@@ -147,8 +147,8 @@ impl Rules {
         params[expiry_name] = expiry.into();
         athenaeum_mail::enqueue(
             connection,
+            Some(scope),
             &athenaeum_mail::OutgoingMail {
-                tenant_id: Some(account.tenant_id.clone()),
                 recipient: account.email.clone(),
                 template: template(purpose).to_string(),
                 params,

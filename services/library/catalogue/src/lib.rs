@@ -25,6 +25,3 @@ pub use api::{CatalogueApi, CatalogueClient, catalogue_routes};
 pub use config::CatalogueConfig;
 pub use error::CatalogueError;
 pub use service::CatalogueService;
-
-#[doc(hidden)]
-pub use athenaeum_library_db::MIGRATIONS;

@@ -178,8 +178,8 @@ both_backends! {
     async fn the_index_feed_gives_records_as_they_are_now_to_the_search_service_only(backend) {
         let world = World::start(backend).await;
         let api = world.api();
-        let search = support::call_with(world.issuer.issue_service("search").unwrap().token);
-        let other_service = support::call_with(world.issuer.issue_service("mail").unwrap().token);
+        let search = support::call_with(world.people.token_issuer().issue_service("search").unwrap().token);
+        let other_service = support::call_with(world.people.token_issuer().issue_service("mail").unwrap().token);
         let main = branch(&world, &world.north, "MAIN").await;
         let record = moby(&world, &world.north).await;
         let copy = api.create_item(&world.north.staff, CreateItem { record_id: record.id.clone(), item: item("3000009", &main) }).await.unwrap();

@@ -107,7 +107,7 @@ impl CatalogueService {
                     None => {
                         let row = LocationRow {
                             id: new_id(),
-                            branch_id: branch_id.clone(),
+                            branch_id,
                             code: code.as_str().to_string(),
                             name: name.as_str().to_string(),
                             created_at: at,

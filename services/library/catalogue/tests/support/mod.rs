@@ -10,48 +10,18 @@
     reason = "test fixtures fail loudly at the first thing that goes wrong"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use athenaeum_auth::{AuthConfig, Role, SigningKey, TokenIssuer};
 use athenaeum_catalogue::api::*;
 use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService};
 use athenaeum_library_db::{LibraryDatabase, MIGRATIONS};
-use athenaeum_testkit::{Backend, TestDatabase};
+use athenaeum_testkit::{Backend, TestDatabase, TestIssuer};
 use athenaeum_transport::Call;
 use tokio::sync::watch;
 
-/// Returns the shared test data folder (`ATHENAEUM_SHARED_DATA`, else `../shared/data`
-/// beside the workspace).
-pub fn shared_data() -> PathBuf {
-    let folder = std::env::var_os("ATHENAEUM_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data"));
-    assert!(
-        folder.join("marc").is_dir(),
-        "the shared test data is missing at {}; set ATHENAEUM_SHARED_DATA",
-        folder.display()
-    );
-    folder
-}
-
-/// Returns a file under `shared/data/marc/`.
-pub fn marc_file(relative: &str) -> PathBuf {
-    shared_data().join("marc").join(relative)
-}
-
-/// One library (tenant) and its people.
-pub struct Library {
-    /// The tenant's id.
-    pub tenant_id: String,
-    /// A member of staff.
-    pub staff: Call,
-    /// An administrator.
-    pub admin: Call,
-    /// A patron.
-    pub patron: Call,
-}
+pub use athenaeum_testkit::{TestLibrary as Library, marc_file, refused};
 
 /// The catalogue on a fresh database, its import workers running, and two libraries.
 pub struct World {
@@ -63,8 +33,8 @@ pub struct World {
     pub south: Library,
     /// An operator of the platform.
     pub operator: Call,
-    /// Signs tokens.
-    pub issuer: TokenIssuer,
+    /// Signs tokens for the libraries' people.
+    pub people: TestIssuer,
     stop: watch::Sender<bool>,
     /// The database; dropped after the service.
     pub db: TestDatabase,
@@ -79,23 +49,19 @@ impl World {
     /// Starts the catalogue with `config` on a fresh database of `backend`.
     pub async fn start_with(backend: Backend, config: CatalogueConfig) -> World {
         let db = athenaeum_testkit::test_database(backend, &MIGRATIONS).await;
-        let key = SigningKey::generate().unwrap();
-        let auth = AuthConfig::default();
-        let issuer = TokenIssuer::new(key, &auth);
-        let verifier = issuer.verifier(0);
+        let people = TestIssuer::new();
         let service = Arc::new(CatalogueService::new(
             LibraryDatabase::new(db.database.clone()),
-            verifier,
+            people.verifier(),
             config,
             &db.databases.data_path(),
         ));
         let (stop, stop_signal) = watch::channel(false);
         tokio::spawn(Arc::clone(&service).run_imports(stop_signal));
-        let north = library(&issuer, "north");
-        let south = library(&issuer, "south");
-        let operator =
-            call(&issuer, "00000000-0000-7000-8000-000000000000", "platform", &[Role::Operator]);
-        World { service, north, south, operator, issuer, stop, db }
+        let north = people.library("north");
+        let south = people.library("south");
+        let operator = people.operator();
+        World { service, north, south, operator, people, stop, db }
     }
 
     /// Imports a file the way the command line does, to the end, and returns the job.
@@ -115,9 +81,7 @@ impl World {
 
     /// Returns the tenant scope of a library, as an operator would act on it.
     pub fn scope(&self, library: &Library) -> athenaeum_auth::TenantScope {
-        let token = self.operator.token.clone().unwrap();
-        let caller = self.service.verify(&token).unwrap();
-        caller.operator_scope(&library.tenant_id).unwrap()
+        self.people.operator_scope(&library.tenant_id)
     }
 
     /// Uploads `bytes` through the API in chunks of `chunk` bytes, starts the import and
@@ -266,29 +230,10 @@ impl Drop for World {
     }
 }
 
-fn library(issuer: &TokenIssuer, slug: &str) -> Library {
-    let tenant_id = athenaeum_kernel::new_id();
-    Library {
-        staff: call(issuer, &tenant_id, slug, &[Role::Staff]),
-        admin: call(issuer, &tenant_id, slug, &[Role::Admin]),
-        patron: call(issuer, &tenant_id, slug, &[Role::Patron]),
-        tenant_id,
-    }
-}
-
-/// Returns a call carrying a token for an account with `roles` in a tenant.
-pub fn call(issuer: &TokenIssuer, tenant_id: &str, slug: &str, roles: &[Role]) -> Call {
-    let token = issuer.issue(&athenaeum_kernel::new_id(), tenant_id, slug, roles).unwrap().token;
-    Call::anonymous().with_token(token)
-}
-
 /// Returns a call carrying `token`.
 pub fn call_with(token: String) -> Call {
     Call::anonymous().with_token(token)
 }
-
-/// Asserts that `outcome` was refused with `code` and returns the refusal.
-pub use athenaeum_testkit::refused;
 
 /// Runs pymarc over a file and returns how many records it reads (its permissive reader
 /// for ISO 2709, its XML parser for MARCXML): the independent count imports must match.

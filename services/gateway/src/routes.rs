@@ -1,0 +1,31 @@
+//! The gateway's public routes: GraphQL over HTTP, GraphiQL's assets, MARC downloads and
+//! the pages emailed links open.
+
+use actix_web::web;
+use async_graphql::http::MultipartOptions;
+
+use crate::graphql_http::{graphql_get, graphql_post, method_not_allowed};
+use crate::state::GatewayState;
+use crate::{export, graphiql, pages};
+
+/// Registers `/graphql`, GraphiQL's assets, `/export/marc` and the pages for emailed links.
+pub fn graphql_routes(state: GatewayState) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |config: &mut web::ServiceConfig| {
+        let body_limit = state.limits.body_bytes;
+        let uploads =
+            MultipartOptions::default().max_file_size(state.limits.upload_bytes).max_num_files(1);
+        config
+            .app_data(uploads)
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::PayloadConfig::new(body_limit))
+            .service(
+                web::resource("/graphql")
+                    .route(web::post().to(graphql_post))
+                    .route(web::get().to(graphql_get))
+                    .route(web::route().to(method_not_allowed)),
+            )
+            .route("/graphiql/{asset}", web::get().to(graphiql::asset))
+            .route("/export/marc", web::get().to(export::export_marc))
+            .configure(pages::page_routes);
+    }
+}
