@@ -67,19 +67,7 @@ async fn desk(backend: Backend) -> Desk {
             &admin,
             CreateItem {
                 record_id: record.id.clone(),
-                item: ItemInput {
-                    barcode: "39999000000001".into(),
-                    branch_id: branch.id.clone(),
-                    location_id: None,
-                    call_number: None,
-                    material_type_id: None,
-                    loan_type_id: None,
-                    copy_number: None,
-                    volume: None,
-                    price: None,
-                    public_note: None,
-                    staff_note: None,
-                },
+                item: ItemInput::new("39999000000001", branch.id.clone()),
             },
         )
         .await

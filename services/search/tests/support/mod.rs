@@ -393,17 +393,8 @@ pub fn request() -> SearchRequest {
 /// The fields of a new copy.
 pub fn item_input(barcode: &str, branch: &Branch) -> ItemInput {
     ItemInput {
-        barcode: barcode.into(),
-        branch_id: branch.id.clone(),
-        location_id: None,
         call_number: Some(format!("{} {barcode}", branch.code)),
-        material_type_id: None,
-        loan_type_id: None,
-        copy_number: None,
-        volume: None,
-        price: None,
-        public_note: None,
-        staff_note: None,
+        ..ItemInput::new(barcode, branch.id.clone())
     }
 }
 

@@ -109,6 +109,25 @@ pub struct ItemInput {
     pub staff_note: Option<String>,
 }
 
+impl ItemInput {
+    /// An item with a barcode at a branch and nothing else set yet.
+    pub fn new(barcode: impl Into<String>, branch_id: ID) -> ItemInput {
+        ItemInput {
+            barcode: barcode.into(),
+            branch_id,
+            location_id: None,
+            call_number: None,
+            material_type_id: None,
+            loan_type_id: None,
+            copy_number: None,
+            volume: None,
+            price: None,
+            public_note: None,
+            staff_note: None,
+        }
+    }
+}
+
 /// Adds an item to a record. Staff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateItem {
