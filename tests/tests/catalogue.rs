@@ -291,6 +291,35 @@ both_backends! {
 }
 
 both_backends! {
+    async fn a_dry_run_of_the_command_line_says_what_an_import_would_do_and_writes_nothing(backend) {
+        let deployment = Deployment::builder(Topology::AllInOne, backend).start().await;
+        let operator = deployment.create_operator().await;
+        let north = deployment.onboard_library(&operator, "northshire").await;
+        let file = marc_file("koha/koha_sample_bibs.clean.marcxml").display().to_string();
+        let first = deployment.cli(&["import-marc", "--tenant", "northshire", &file], None).await;
+        assert!(first.contains(": imported:"), "{first}");
+        let held = control_numbers(&deployment, staff(&north.admin), None).await;
+        let versions = "{ records(first: 100) { nodes { id version } } }";
+        let before = deployment.graphql(versions, json!({}), staff(&north.admin)).await;
+
+        let output = deployment
+            .cli(&["import-marc", "--tenant", "northshire", "--dry-run", &file], None)
+            .await;
+
+        assert!(output.contains("previewed, nothing written"), "{output}");
+        assert!(output.contains("new 0,"), "nothing in the file is new: {output}");
+        assert!(output.contains("matched by 001+003"), "{output}");
+        assert_eq!(control_numbers(&deployment, staff(&north.admin), None).await, held);
+        let after = deployment.graphql(versions, json!({}), staff(&north.admin)).await;
+        assert_eq!(after, before, "no record was overlaid");
+        let jobs = deployment
+            .graphql("{ importJobs(first: 1) { nodes { mode recordsOverlaid } } }", json!({}), staff(&north.admin))
+            .await;
+        assert_eq!(data(&jobs)["importJobs"]["nodes"][0]["mode"], "PREVIEW");
+    }
+}
+
+both_backends! {
     async fn a_split_deployment_takes_an_upload_of_several_chunks_whole(backend) {
         // 9.7 MB: three chunks between the gateway and the library process.
         let deployment = Deployment::split(backend).await;

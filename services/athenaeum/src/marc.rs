@@ -13,8 +13,8 @@ use anyhow::{Context, bail};
 use athenaeum_auth::TenantScope;
 use athenaeum_catalogue::CatalogueService;
 use athenaeum_catalogue::api::{
-    ExportRecords, ImportOptions, MarcSyntax, MatchRule, OnMatch, PageRequest, RecordFilter,
-    RecordKind,
+    DecisionOutcome, ExportRecords, ImportMode, ImportOptions, MarcSyntax, MatchRule, OnMatch,
+    PageRequest, RecordFilter, RecordKind,
 };
 use athenaeum_catalogue::export::MarcExport;
 use athenaeum_catalogue::import::Ending;
@@ -43,8 +43,12 @@ pub enum MatchArg {
     Control,
     /// 035 system numbers.
     System,
+    /// The sending system's own number, in the field --local-number-field names.
+    Local,
     /// ISBNs.
     Isbn,
+    /// The same content (a record imported again that has no number to match on).
+    Content,
 }
 
 /// Flags of `import-marc`.
@@ -59,10 +63,18 @@ pub struct ImportArgs {
     /// What to do with a record that matches one already there.
     #[arg(long, value_enum, default_value = "overlay")]
     pub on_match: OnMatchArg,
-    /// Match rules to use, tried in the order control, system, isbn (repeat the flag;
-    /// default: all three).
+    /// Match rules to use, tried in the order control, system, local, isbn, content
+    /// (repeat the flag; default: all of them).
     #[arg(long = "match", value_enum, value_name = "RULE")]
     pub match_on: Vec<MatchArg>,
+    /// The field holding the sending system's own record number, for the local rule:
+    /// `999$c` for a file from Koha, `901$c` from Evergreen.
+    #[arg(long, value_name = "TAG$CODE")]
+    pub local_number_field: Option<String>,
+    /// Show what the import would do (new, overlaid and skipped records, by which rule,
+    /// and the problems) without changing the catalogue.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Treat every record as new (no matching).
     #[arg(long, conflicts_with = "match_on")]
     pub no_match: bool,
@@ -173,7 +185,9 @@ pub async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
                 let rule = match rule {
                     MatchArg::Control => MatchRule::ControlNumber,
                     MatchArg::System => MatchRule::SystemNumber,
+                    MatchArg::Local => MatchRule::LocalNumber,
                     MatchArg::Isbn => MatchRule::Isbn,
+                    MatchArg::Content => MatchRule::Content,
                 };
                 if !rules.contains(&rule) {
                     rules.push(rule);
@@ -181,6 +195,7 @@ pub async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
             }
             rules
         },
+        local_number_field: args.local_number_field.clone(),
         create_items: !args.no_items,
         create_missing_codes: !args.no_new_codes,
     };
@@ -191,9 +206,9 @@ pub async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
         if *stop.borrow() {
             break;
         }
-        let progress =
-            import_file(&catalogue, &scope, path, &options, stop.clone(), args.all_problems)
-                .await?;
+        let mode = if args.dry_run { ImportMode::Preview } else { ImportMode::Import };
+        let file = ImportFile { path, options: &options, mode, all_problems: args.all_problems };
+        let progress = import_file(&catalogue, &scope, file, stop.clone()).await?;
         add(&mut totals, &progress);
     }
     if args.files.len() > 1 {
@@ -205,16 +220,23 @@ pub async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One file of an `import-marc` run and how it runs.
+struct ImportFile<'a> {
+    path: &'a Path,
+    options: &'a ImportOptions,
+    mode: ImportMode,
+    all_problems: bool,
+}
+
 async fn import_file(
     catalogue: &Arc<CatalogueService>,
     scope: &TenantScope,
-    path: &Path,
-    options: &ImportOptions,
+    file: ImportFile<'_>,
     stop: watch::Receiver<bool>,
-    all_problems: bool,
 ) -> anyhow::Result<ImportProgress> {
+    let ImportFile { path, options, mode, all_problems } = file;
     let (job, resumed) =
-        catalogue.local_import_job(scope, path, options).await.map_err(|error| {
+        catalogue.local_import_job(scope, path, options, mode).await.map_err(|error| {
             anyhow::anyhow!("{}: {}", path.display(), error.into_api("command-line").message)
         })?;
     if resumed {
@@ -269,23 +291,91 @@ async fn import_file(
     let progress = ImportProgress::from(&finished);
     let elapsed = started.elapsed();
     let rate = (progress.records_read - records_at_start) as f64 / elapsed.as_secs_f64().max(0.001);
-    let state = if ending == Ending::Completed { "imported" } else { "stopped" };
+    let state = match (ending, mode) {
+        (Ending::Completed, ImportMode::Import) => "imported",
+        (Ending::Completed, ImportMode::Preview) => "previewed, nothing written; it would import",
+        (Ending::Stopped, _) => "stopped",
+    };
     write_out(&format!(
         "{}: {state}: {}; {} in {} ({rate:.0} records/s); import {job_id}",
         path.display(),
         summary(&progress),
-        if progress.matched_by_control + progress.matched_by_system + progress.matched_by_isbn > 0 {
-            format!(
-                "matched by 001+003 {}, by 035 {}, by ISBN {}",
-                progress.matched_by_control, progress.matched_by_system, progress.matched_by_isbn
-            )
-        } else {
-            "no matches".to_string()
-        },
+        matches(&progress),
         duration(elapsed),
     ))?;
+    if mode == ImportMode::Preview {
+        print_matches(catalogue, scope, &job_id, all_problems).await?;
+    }
     print_problems(catalogue, scope, &job_id, all_problems).await?;
     Ok(progress)
+}
+
+/// Says how many matches each rule found.
+fn matches(progress: &ImportProgress) -> String {
+    let rules = [
+        ("001+003", progress.matched_by_control),
+        ("035", progress.matched_by_system),
+        ("local number", progress.matched_by_local),
+        ("ISBN", progress.matched_by_isbn),
+        ("content", progress.matched_by_content),
+    ];
+    let found: Vec<String> = rules
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(rule, count)| format!("by {rule} {count}"))
+        .collect();
+    if found.is_empty() { "no matches".to_string() } else { format!("matched {}", found.join(", ")) }
+}
+
+/// Lists the records a preview found already in the catalogue (overlaid or skipped), and
+/// which rule found each.
+async fn print_matches(
+    catalogue: &CatalogueService,
+    scope: &TenantScope,
+    job_id: &str,
+    all: bool,
+) -> anyhow::Result<()> {
+    let limit = if all { usize::MAX } else { 20 };
+    let mut shown = 0;
+    for outcome in [DecisionOutcome::Overlay, DecisionOutcome::Skip] {
+        let mut after = None;
+        loop {
+            let page = catalogue
+                .decisions_page(scope, job_id, Some(outcome), PageRequest { after, first: 100 })
+                .await
+                .map_err(|error| anyhow::anyhow!(error.into_api("command-line").message))?;
+            for decision in &page.decisions {
+                if shown >= limit {
+                    eprintln!(
+                        "  … more matches: run with --all-problems, or query importDecisions(jobId: \"{job_id}\")"
+                    );
+                    return Ok(());
+                }
+                let rule = decision.rule.map_or("?", MatchRule::as_str);
+                let matched = match (&decision.matched_record_id, decision.matched_position) {
+                    (_, Some(position)) => format!("record {position} of the file"),
+                    (Some(id), None) => format!(
+                        "{} ({})",
+                        decision.matched_title.as_deref().unwrap_or("untitled"),
+                        id.0
+                    ),
+                    (None, None) => "?".to_string(),
+                };
+                eprintln!(
+                    "  record {} {:?} would {} {matched}, matched by {rule}",
+                    decision.position,
+                    decision.title.as_deref().unwrap_or("untitled"),
+                    if outcome == DecisionOutcome::Overlay { "overlay" } else { "skip, keeping" },
+                );
+                shown += 1;
+            }
+            match page.decisions.last() {
+                Some(last) if page.has_next_page => after = Some(last.cursor.clone()),
+                _ => break,
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn print_problems(

@@ -245,7 +245,7 @@ print(json.dumps(out))
         assert_eq!(job.bytes_read as usize, bytes.len());
         // A chunk at the wrong offset is refused, naming the expected one.
         let api = world.api();
-        let second = api.create_import(&world.north.staff, CreateImport { file_name: "x.mrc".into(), options: ImportOptions::default() }).await.unwrap();
+        let second = api.create_import(&world.north.staff, CreateImport { file_name: "x.mrc".into(), options: ImportOptions::default(), mode: ImportMode::Import }).await.unwrap();
         api.append_import_data(&world.north.staff, ImportData { job_id: second.id.0.clone(), offset: 0, data: b"abc".to_vec() }).await.unwrap();
         let refusal = support::refused(
             api.append_import_data(&world.north.staff, ImportData { job_id: second.id.0.clone(), offset: 0, data: b"abc".to_vec() }).await,
@@ -265,7 +265,7 @@ print(json.dumps(out))
         let scope = world.scope(&world.north);
         // No matching at all: only the resume position keeps records from doubling.
         let options = ImportOptions { match_on: Vec::new(), ..ImportOptions::default() };
-        let (job, resumed) = world.service.local_import_job(&scope, &path, &options).await.unwrap();
+        let (job, resumed) = world.service.local_import_job(&scope, &path, &options, ImportMode::Import).await.unwrap();
         assert!(!resumed);
         let (stop_sender, stop) = tokio::sync::watch::channel(false);
         let reader = athenaeum_marc::RecordReader::open(&path).unwrap();
@@ -284,7 +284,7 @@ print(json.dumps(out))
         assert!(stopped.records_read >= 300 && stopped.records_read < 1000, "stopped part-way: {}", stopped.records_read);
         assert_eq!(world.all_records(&world.north).await.len() as i64, stopped.records_new, "counters never run ahead of what is stored");
 
-        let (job, resumed) = world.service.local_import_job(&scope, &path, &options).await.unwrap();
+        let (job, resumed) = world.service.local_import_job(&scope, &path, &options, ImportMode::Import).await.unwrap();
         assert!(resumed, "the same file resumes the job that did not complete");
         let reader = athenaeum_marc::RecordReader::open(&path).unwrap();
         let (_, done) = world.service.run_job(&scope, job, reader, tokio::sync::watch::channel(false).1, |_| {}).await.unwrap();

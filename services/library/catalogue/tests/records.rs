@@ -284,7 +284,7 @@ both_backends! {
         refused(api.create_record(&world.north.patron, CreateRecord { content: RecordContent::Marc { syntax: MarcSyntax::MarcXml, text: MOBY_DICK.into() } }).await, ErrorCode::Forbidden);
         refused(api.create_record(&anonymous, CreateRecord { content: RecordContent::Marc { syntax: MarcSyntax::MarcXml, text: MOBY_DICK.into() } }).await, ErrorCode::Unauthenticated);
         refused(api.set_item_status(&world.north.patron, SetItemStatus { id: as_patron.id.clone(), status: ItemStatus::Lost, reason: None }).await, ErrorCode::Forbidden);
-        refused(api.create_import(&world.north.patron, CreateImport { file_name: "x".into(), options: ImportOptions::default() }).await, ErrorCode::Forbidden);
+        refused(api.create_import(&world.north.patron, CreateImport { file_name: "x".into(), options: ImportOptions::default(), mode: ImportMode::Import }).await, ErrorCode::Forbidden);
         refused(api.save_branch(&world.north.staff, SaveBranch { id: None, code: "EAST".into(), name: "East".into() }).await, ErrorCode::Forbidden);
         refused(api.export_records(&world.north.patron, ExportRecords { filter: RecordFilter::default(), page: PageRequest { after: None, first: 10 } }).await, ErrorCode::Forbidden);
         let renamed = api.save_branch(&world.north.admin, SaveBranch { id: Some(main.id.clone()), code: "MAIN".into(), name: "Central Library".into() }).await.unwrap();

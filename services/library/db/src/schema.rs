@@ -144,6 +144,25 @@ diesel::table! {
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        mode -> Text,
+        matched_by_local -> BigInt,
+        matched_by_content -> BigInt,
+    }
+}
+
+diesel::table! {
+    import_decisions (job_id, position) {
+        tenant_id -> Text,
+        job_id -> Text,
+        position -> BigInt,
+        byte_offset -> BigInt,
+        control_number -> Nullable<Text>,
+        title -> Nullable<Text>,
+        outcome -> Text,
+        rule -> Nullable<Text>,
+        matched_record_id -> Nullable<Text>,
+        matched_position -> Nullable<BigInt>,
+        items -> BigInt,
     }
 }
 

@@ -237,7 +237,7 @@ impl World {
     pub async fn import_file(&self, library: &TestLibrary, path: &Path) -> ImportJob {
         let scope = self.scope(library);
         let (job, _) =
-            self.catalogue.local_import_job(&scope, path, &ImportOptions::default()).await.unwrap();
+            self.catalogue.local_import_job(&scope, path, &ImportOptions::default(), ImportMode::Import).await.unwrap();
         let reader = athenaeum_marc::RecordReader::open(path).unwrap();
         let (_, stop) = watch::channel(false);
         let (_, finished) =

@@ -17,18 +17,29 @@ pub enum OnMatch {
     Skip,
 }
 
-/// A rule by which an incoming record is matched to one already in the catalogue. Rules
-/// are tried in the order control number, system number, ISBN; the first that finds a
-/// record decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Enum)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum MatchRule {
-    /// The same `001` with the same `003` (or both without `003`).
-    ControlNumber,
-    /// A shared system number in `035 $a`, e.g. "(OCoLC)12345".
-    SystemNumber,
-    /// A shared ISBN, compared as ISBN-13.
-    Isbn,
+athenaeum_db::stored_enum! {
+    /// A rule by which an incoming record is matched to one already in the catalogue.
+    /// Rules are tried in the order control number, system number, local number, ISBN,
+    /// content; the first that finds a record decides.
+    #[derive(Serialize, Deserialize, Enum)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum MatchRule: "match rule" {
+        /// The same `001` with the same `003` (or both without `003`).
+        ControlNumber = "control_number",
+        /// A shared system number in `035 $a`, e.g. "(OCoLC)12345".
+        SystemNumber = "system_number",
+        /// A shared number in the field the import names as the sending system's own
+        /// record number (`local_number_field`: Koha's `999$c`, Evergreen's `901$c`).
+        /// Without that setting the rule finds nothing.
+        LocalNumber = "local_number",
+        /// A shared ISBN, compared as ISBN-13.
+        Isbn = "isbn",
+        /// The same content: a fingerprint of the whole record, normalised (Unicode NFC,
+        /// runs of spaces as one), leaving out what changes when nothing else does (the
+        /// `005` timestamp, leader positions a writer computes, embedded holdings). Catches
+        /// a record imported again that has no number to match on.
+        Content = "content",
+    }
 }
 
 /// How an import runs.
@@ -38,9 +49,14 @@ pub struct ImportOptions {
     #[graphql(default_with = "OnMatch::Overlay")]
     pub on_match: OnMatch,
     /// Which match rules are tried (always in the order control number, system number,
-    /// ISBN). Empty: every incoming record is new.
+    /// local number, ISBN, content). Empty: every incoming record is new.
     #[graphql(default_with = "MatchRule::ALL.to_vec()")]
     pub match_on: Vec<MatchRule>,
+    /// The field that holds the sending system's own record number, for the local number
+    /// rule, written `TAG$code`: `999$c` for Koha, `901$c` for Evergreen.
+    #[graphql(default)]
+    #[serde(default)]
+    pub local_number_field: Option<String>,
     /// Create items from embedded holdings fields (the tenant's item mappings).
     #[graphql(default = true)]
     pub create_items: bool,
@@ -51,17 +67,12 @@ pub struct ImportOptions {
     pub create_missing_codes: bool,
 }
 
-impl MatchRule {
-    /// Every rule, in the order they are tried.
-    pub const ALL: [MatchRule; 3] =
-        [MatchRule::ControlNumber, MatchRule::SystemNumber, MatchRule::Isbn];
-}
-
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             on_match: OnMatch::Overlay,
             match_on: MatchRule::ALL.to_vec(),
+            local_number_field: None,
             create_items: true,
             create_missing_codes: true,
         }
@@ -87,12 +98,29 @@ athenaeum_db::stored_enum! {
     }
 }
 
+athenaeum_db::stored_enum! {
+    /// Whether a job changes the catalogue or only shows what it would do.
+    #[derive(Default, Serialize, Deserialize, Enum)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum ImportMode: "import mode" {
+        /// Records are written to the catalogue.
+        #[default]
+        Import = "import",
+        /// Nothing is written: each record's outcome is recorded for a person to look at
+        /// (`importDecisions`) before committing the job or previewing it again.
+        Preview = "preview",
+    }
+}
+
 /// An import of a MARC file, with its progress. Counts only ever include records whose
-/// batch has committed, so a crash never reports more than is in the catalogue.
+/// batch has committed, so a crash never reports more than is in the catalogue. In a
+/// preview the counts say what the import would do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
 pub struct ImportJob {
     /// Opaque id.
     pub id: ID,
+    /// Whether it imports or previews.
+    pub mode: ImportMode,
     /// The file's name as given.
     pub file_name: String,
     /// Its size in bytes.
@@ -117,8 +145,12 @@ pub struct ImportJob {
     pub matched_by_control_number: i64,
     /// … by system number (035).
     pub matched_by_system_number: i64,
+    /// … by the sending system's own number (the field `localNumberField` names).
+    pub matched_by_local_number: i64,
     /// … by ISBN.
     pub matched_by_isbn: i64,
+    /// … by content (an identical record).
+    pub matched_by_content: i64,
     /// Items created from embedded holdings fields.
     pub items_created: i64,
     /// Embedded items that could not be created (see `problems`).
@@ -144,6 +176,8 @@ pub struct ImportOptionsView {
     pub on_match: OnMatch,
     /// The match rules tried.
     pub match_on: Vec<MatchRule>,
+    /// The field holding the sending system's own record number, if named.
+    pub local_number_field: Option<String>,
     /// Whether items are created from embedded holdings fields.
     pub create_items: bool,
     /// Whether missing branch, location and type codes are created.
@@ -155,6 +189,7 @@ impl From<ImportOptions> for ImportOptionsView {
         ImportOptionsView {
             on_match: options.on_match,
             match_on: options.match_on,
+            local_number_field: options.local_number_field,
             create_items: options.create_items,
             create_missing_codes: options.create_missing_codes,
         }
@@ -198,6 +233,85 @@ pub struct CreateImport {
     pub file_name: String,
     /// How it runs.
     pub options: ImportOptions,
+    /// Import, or only preview what the import would do.
+    #[serde(default)]
+    pub mode: ImportMode,
+}
+
+/// Previews a previewed job again with other settings, from the same file. Staff.
+/// `CONFLICT` unless the job is a finished preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewAgain {
+    /// The job.
+    pub job_id: String,
+    /// The new settings.
+    pub options: ImportOptions,
+}
+
+athenaeum_db::stored_enum! {
+    /// What a preview found an incoming record would become.
+    #[derive(Serialize, Deserialize, Enum)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum DecisionOutcome: "import decision outcome" {
+        /// A new record.
+        New = "new",
+        /// It would replace the content of a record already there.
+        Overlay = "overlay",
+        /// It matches a record already there, which would be kept as it is.
+        Skip = "skip",
+        /// It cannot be imported (see the job's problems at the same position).
+        Failed = "failed",
+    }
+}
+
+/// What a preview found for one record of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct ImportDecision {
+    /// The record's place in the file (1 for the first).
+    pub position: i64,
+    /// Where it starts in the file, in bytes.
+    pub byte_offset: i64,
+    /// Its `001`, if it has one.
+    pub control_number: Option<String>,
+    /// Its title, as the catalogue would show it.
+    pub title: Option<String>,
+    /// What it would become.
+    pub outcome: DecisionOutcome,
+    /// The rule that found the matching record, for an overlay or a skip.
+    pub rule: Option<MatchRule>,
+    /// The record it matched, when that one is already in the catalogue (when it matched
+    /// an earlier record of the same file, `matchedPosition` says which).
+    pub matched_record_id: Option<ID>,
+    /// The matched record's title, when it is in the catalogue.
+    pub matched_title: Option<String>,
+    /// The position of an earlier record of the same file it matched, if that is what it
+    /// matched.
+    pub matched_position: Option<i64>,
+    /// Items it would add from embedded holdings fields.
+    pub items: i64,
+    /// The paging cursor.
+    #[graphql(skip)]
+    pub cursor: String,
+}
+
+/// Lists a preview's decisions in file order. Staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListImportDecisions {
+    /// The job.
+    pub job_id: String,
+    /// Only this outcome.
+    pub outcome: Option<DecisionOutcome>,
+    /// The page.
+    pub page: PageRequest,
+}
+
+/// A page of a preview's decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportDecisionPage {
+    /// The decisions, in file order.
+    pub decisions: Vec<ImportDecision>,
+    /// Whether more follow.
+    pub has_next_page: bool,
 }
 
 /// A chunk of an import's file, appended in order.

@@ -97,6 +97,14 @@ athenaeum_transport::service_api! {
         fn list_imports(PageRequest) -> ImportJobPage;
         /// Lists an import's problems in file order. Staff.
         fn list_import_problems(ListImportProblems) -> ImportProblemPage;
+        /// Lists a preview's decisions in file order. Staff.
+        fn list_import_decisions(ListImportDecisions) -> ImportDecisionPage;
+        /// Imports the file of a finished preview with the settings it was previewed
+        /// with. Staff. `CONFLICT` unless the job is a finished preview.
+        fn commit_import(ById) -> ImportJob;
+        /// Previews a finished preview's file again with other settings. Staff.
+        /// `CONFLICT` unless the job is a finished preview.
+        fn preview_again(PreviewAgain) -> ImportJob;
         /// Returns records' stored MARC in id order, for exports. Staff.
         fn export_records(ExportRecords) -> MarcPage;
         /// Reads the change feed. Operators.

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use crate::api::{MatchRule, OnMatch};
-use crate::domain::{KeyKind, MatchKey};
+use crate::domain::keys::is_local_key_of;
+use crate::domain::{FieldRef, KeyKind, MatchKey};
 
 /// One record of a batch, as the matching rule sees it.
 #[derive(Debug, Clone, Copy)]
@@ -48,29 +49,66 @@ pub enum Decision {
     Skip(Match),
 }
 
+/// How a batch is matched: the enabled rules in the order they are tried, the field the
+/// local number rule reads, and what a match does.
+#[derive(Debug, Clone)]
+pub struct MatchSettings {
+    /// The enabled rules, in order.
+    pub rules: Vec<MatchRule>,
+    /// The field holding the sending system's own number, for the local number rule.
+    pub local_field: Option<FieldRef>,
+    /// What a match does.
+    pub on_match: OnMatch,
+}
+
+impl MatchSettings {
+    /// Settings for the rules `match_on` enables, tried in the order control number,
+    /// system number, local number, ISBN, content.
+    pub fn new(match_on: &[MatchRule], local_field: Option<FieldRef>, on_match: OnMatch) -> Self {
+        let rules = MatchRule::ALL.iter().copied().filter(|rule| match_on.contains(rule)).collect();
+        MatchSettings { rules, local_field, on_match }
+    }
+
+    /// Returns the keys of `keys` that `rule` compares.
+    pub fn keys_for<'k>(
+        &'k self,
+        rule: MatchRule,
+        keys: &'k [MatchKey],
+    ) -> impl Iterator<Item = &'k MatchKey> + 'k {
+        let kind = rule_kind(rule);
+        keys.iter().filter(move |key| {
+            key.kind == kind
+                && (rule != MatchRule::LocalNumber
+                    || self
+                        .local_field
+                        .as_ref()
+                        .is_some_and(|field| is_local_key_of(&key.value, field)))
+        })
+    }
+}
+
 /// Returns the key kind a match rule looks up.
 pub fn rule_kind(rule: MatchRule) -> KeyKind {
     match rule {
         MatchRule::ControlNumber => KeyKind::Control,
         MatchRule::SystemNumber => KeyKind::System,
+        MatchRule::LocalNumber => KeyKind::Local,
         MatchRule::Isbn => KeyKind::Isbn,
+        MatchRule::Content => KeyKind::Content,
     }
 }
 
-/// Returns the enabled rules in the order they are tried: control number, system
-/// number, ISBN.
-pub fn enabled_rules(match_on: &[MatchRule]) -> Vec<MatchRule> {
-    MatchRule::ALL.iter().copied().filter(|rule| match_on.contains(rule)).collect()
-}
-
-/// Returns the values of `kind` the batch's records carry, sorted, without repeats: what
-/// the store must look up for a rule.
-pub fn wanted_values(batch: &[Option<Incoming<'_>>], kind: KeyKind) -> Vec<String> {
+/// Returns the values `rule` compares that the batch's records carry, sorted, without
+/// repeats: what the store must look up for it.
+pub fn wanted_values(
+    batch: &[Option<Incoming<'_>>],
+    settings: &MatchSettings,
+    rule: MatchRule,
+) -> Vec<String> {
     let mut values: Vec<String> = batch
         .iter()
         .flatten()
-        .flat_map(|incoming| incoming.keys.iter())
-        .filter(|key| key.kind == kind)
+        .flat_map(|incoming| settings.keys_for(rule, incoming.keys))
         .map(|key| key.value.clone())
         .collect();
     values.sort();
@@ -87,8 +125,7 @@ pub fn wanted_values(batch: &[Option<Incoming<'_>>], kind: KeyKind) -> Vec<Strin
 pub fn decide_batch(
     batch: &[Option<Incoming<'_>>],
     stored: &Stored,
-    rules: &[MatchRule],
-    on_match: OnMatch,
+    settings: &MatchSettings,
 ) -> Vec<Option<Decision>> {
     // Each key the batch has stored so far, with the entry that stands for it and the
     // record id that entry is written as (its own when new, the matched one's when it
@@ -100,10 +137,10 @@ pub fn decide_batch(
             decisions.push(None);
             continue;
         };
-        let found = find_match(batch, incoming, &in_batch, stored, rules);
+        let found = find_match(batch, incoming, &in_batch, stored, settings);
         let decision = match found {
             None => Decision::New,
-            Some(found) => match on_match {
+            Some(found) => match settings.on_match {
                 OnMatch::Overlay => Decision::Overlay(found),
                 OnMatch::Skip => Decision::Skip(found),
             },
@@ -130,12 +167,12 @@ fn find_match(
     incoming: &Incoming<'_>,
     in_batch: &HashMap<(KeyKind, &str), (usize, String)>,
     stored: &Stored,
-    rules: &[MatchRule],
+    settings: &MatchSettings,
 ) -> Option<Match> {
     let own_control = control_of(incoming.keys.iter());
-    for rule in rules {
+    for rule in &settings.rules {
         let kind = rule_kind(*rule);
-        for key in incoming.keys.iter().filter(|key| key.kind == kind) {
+        for key in settings.keys_for(*rule, incoming.keys) {
             if let Some((earlier, written_as)) = in_batch.get(&(kind, key.value.as_str()))
                 && let Some(Some(earlier_record)) = batch.get(*earlier)
             {
@@ -205,6 +242,10 @@ mod tests {
         found
     }
 
+    fn settings(rules: &[MatchRule], on_match: OnMatch) -> MatchSettings {
+        MatchSettings::new(rules, None, on_match)
+    }
+
     const ALL_RULES: [MatchRule; 3] =
         [MatchRule::ControlNumber, MatchRule::SystemNumber, MatchRule::Isbn];
 
@@ -212,7 +253,8 @@ mod tests {
     fn a_record_without_a_matching_key_is_new() {
         let keys = [key(KeyKind::Isbn, "9780141439518")];
         let batch = [Some(Incoming { id: "new-1", keys: &keys })];
-        let decisions = decide_batch(&batch, &Stored::default(), &ALL_RULES, OnMatch::Overlay);
+        let decisions =
+            decide_batch(&batch, &Stored::default(), &settings(&ALL_RULES, OnMatch::Overlay));
         assert_eq!(decisions, vec![Some(Decision::New)]);
     }
 
@@ -224,7 +266,7 @@ mod tests {
             &[(KeyKind::Control, "b|DLC|1", "by-control"), (KeyKind::Isbn, "978", "by-isbn")],
             &[],
         );
-        let decisions = decide_batch(&batch, &found, &ALL_RULES, OnMatch::Overlay);
+        let decisions = decide_batch(&batch, &found, &settings(&ALL_RULES, OnMatch::Overlay));
         assert_eq!(
             decisions,
             vec![Some(Decision::Overlay(Match {
@@ -233,7 +275,7 @@ mod tests {
                 rule: MatchRule::ControlNumber
             }))]
         );
-        let isbn_only = decide_batch(&batch, &found, &[MatchRule::Isbn], OnMatch::Skip);
+        let isbn_only = decide_batch(&batch, &found, &settings(&[MatchRule::Isbn], OnMatch::Skip));
         assert_eq!(
             isbn_only,
             vec![Some(Decision::Skip(Match {
@@ -249,7 +291,7 @@ mod tests {
         let keys = [key(KeyKind::Control, "b|DLC|2"), key(KeyKind::Isbn, "978")];
         let batch = [Some(Incoming { id: "new-1", keys: &keys })];
         let found = stored(&[(KeyKind::Isbn, "978", "volume-1")], &[("volume-1", "b|DLC|1")]);
-        let decisions = decide_batch(&batch, &found, &ALL_RULES, OnMatch::Overlay);
+        let decisions = decide_batch(&batch, &found, &settings(&ALL_RULES, OnMatch::Overlay));
         assert_eq!(decisions, vec![Some(Decision::New)]);
     }
 
@@ -258,7 +300,7 @@ mod tests {
         let keys = [key(KeyKind::Control, "b|DLC|2"), key(KeyKind::Isbn, "978")];
         let batch = [Some(Incoming { id: "new-1", keys: &keys })];
         let found = stored(&[(KeyKind::Isbn, "978", "local")], &[("local", "b|KOHA|77")]);
-        let decisions = decide_batch(&batch, &found, &ALL_RULES, OnMatch::Overlay);
+        let decisions = decide_batch(&batch, &found, &settings(&ALL_RULES, OnMatch::Overlay));
         assert!(
             matches!(&decisions[0], Some(Decision::Overlay(found)) if found.record_id == "local")
         );
@@ -272,7 +314,8 @@ mod tests {
             None,
             Some(Incoming { id: "second", keys: &keys }),
         ];
-        let decisions = decide_batch(&batch, &Stored::default(), &ALL_RULES, OnMatch::Overlay);
+        let decisions =
+            decide_batch(&batch, &Stored::default(), &settings(&ALL_RULES, OnMatch::Overlay));
         assert_eq!(decisions[0], Some(Decision::New));
         assert_eq!(decisions[1], None);
         assert_eq!(
@@ -293,7 +336,7 @@ mod tests {
             Some(Incoming { id: "again", keys: &keys }),
         ];
         let found = stored(&[(KeyKind::Control, "b|DLC|1", "stored")], &[]);
-        let decisions = decide_batch(&batch, &found, &ALL_RULES, OnMatch::Overlay);
+        let decisions = decide_batch(&batch, &found, &settings(&ALL_RULES, OnMatch::Overlay));
         assert_eq!(
             decisions[1],
             Some(Decision::Overlay(Match {
@@ -312,10 +355,41 @@ mod tests {
             Some(Incoming { id: "again", keys: &keys }),
         ];
         let found = stored(&[(KeyKind::Control, "b|DLC|1", "stored")], &[]);
-        let decisions = decide_batch(&batch, &found, &ALL_RULES, OnMatch::Skip);
+        let decisions = decide_batch(&batch, &found, &settings(&ALL_RULES, OnMatch::Skip));
         for decision in &decisions {
             assert!(matches!(decision, Some(Decision::Skip(found)) if found.record_id == "stored"));
         }
+    }
+
+    #[test]
+    fn the_local_number_rule_compares_only_the_field_the_import_names() {
+        let keys = [
+            key(KeyKind::Local, "bibliographic|999c|86"),
+            key(KeyKind::Local, "bibliographic|901c|7"),
+        ];
+        let batch = [Some(Incoming { id: "new-1", keys: &keys })];
+        let found = stored(&[(KeyKind::Local, "bibliographic|901c|7", "evergreen-7")], &[]);
+        let rules = [MatchRule::LocalNumber];
+        let koha = MatchSettings::new(
+            &rules,
+            Some(crate::domain::parse_field_ref("999$c").unwrap()),
+            OnMatch::Skip,
+        );
+        assert_eq!(decide_batch(&batch, &found, &koha), vec![Some(Decision::New)]);
+        let evergreen = MatchSettings::new(
+            &rules,
+            Some(crate::domain::parse_field_ref("901$c").unwrap()),
+            OnMatch::Skip,
+        );
+        assert!(
+            matches!(&decide_batch(&batch, &found, &evergreen)[0], Some(Decision::Skip(found)) if found.record_id == "evergreen-7")
+        );
+        let unnamed = MatchSettings::new(&rules, None, OnMatch::Skip);
+        assert_eq!(
+            decide_batch(&batch, &found, &unnamed),
+            vec![Some(Decision::New)],
+            "no field named, no match"
+        );
     }
 
     #[test]
@@ -327,7 +401,8 @@ mod tests {
             None,
             Some(Incoming { id: "b", keys: &second }),
         ];
-        assert_eq!(wanted_values(&batch, KeyKind::Isbn), vec!["1", "2"]);
-        assert_eq!(wanted_values(&batch, KeyKind::System), vec!["x"]);
+        let all = settings(&ALL_RULES, OnMatch::Overlay);
+        assert_eq!(wanted_values(&batch, &all, MatchRule::Isbn), vec!["1", "2"]);
+        assert_eq!(wanted_values(&batch, &all, MatchRule::SystemNumber), vec!["x"]);
     }
 }

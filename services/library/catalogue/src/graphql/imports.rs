@@ -1,5 +1,6 @@
-//! Imports and the catalogue's settings in GraphQL: uploading a MARC file, following a
-//! job and reading its problems, and the item mappings.
+//! Imports and the catalogue's settings in GraphQL: uploading a MARC file to import or to
+//! preview, following a job and reading its problems and (for a preview) its decisions,
+//! committing or previewing again, and the item mappings.
 
 use async_graphql::{Context, ID, Object, Result, Upload};
 use athenaeum_kernel::ApiError;
@@ -59,6 +60,31 @@ impl ImportQuery {
         Ok(page(answer.problems, answer.has_next_page, |problem| problem.cursor.clone()))
     }
 
+    /// What a preview found each record of its file would become, in file order;
+    /// `outcome` narrows it to new, overlaying, skipped or failed records. Staff.
+    async fn import_decisions(
+        &self,
+        context: &Context<'_>,
+        job_id: ID,
+        outcome: Option<DecisionOutcome>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<ImportDecision>> {
+        let (api, call) = parts(context)?;
+        let answer = api
+            .list_import_decisions(
+                call,
+                ListImportDecisions {
+                    job_id: job_id.0,
+                    outcome,
+                    page: PageRequest { after, first: page_size(first)? },
+                },
+            )
+            .await
+            .map_err(to_graphql_error)?;
+        Ok(page(answer.decisions, answer.has_next_page, |decision| decision.cursor.clone()))
+    }
+
     /// The library's catalogue settings. Staff.
     async fn catalogue_settings(&self, context: &Context<'_>) -> Result<CatalogueSettings> {
         let (api, call) = parts(context)?;
@@ -86,12 +112,15 @@ impl ImportMutation {
 
     /// Imports a MARC file (ISO 2709 or MARCXML, detected) sent as a multipart upload.
     /// Returns at once with the job; its progress and problems can be read while it runs.
-    /// Staff.
+    /// With `preview: true` nothing is written: the job records what each record would
+    /// become (`importDecisions`), to be committed (`commitImport`) or previewed again
+    /// with other settings (`previewImportAgain`). Staff.
     async fn import_marc(
         &self,
         context: &Context<'_>,
         file: Upload,
         options: Option<ImportOptions>,
+        #[graphql(default = false)] preview: bool,
     ) -> Result<ImportJob> {
         let (api, call) = parts(context)?;
         let upload = file.value(context).map_err(|error| {
@@ -106,7 +135,14 @@ impl ImportMutation {
             upload.filename.clone()
         };
         let job = api
-            .create_import(call, CreateImport { file_name, options: options.unwrap_or_default() })
+            .create_import(
+                call,
+                CreateImport {
+                    file_name,
+                    options: options.unwrap_or_default(),
+                    mode: if preview { ImportMode::Preview } else { ImportMode::Import },
+                },
+            )
             .await
             .map_err(to_graphql_error)?;
         let mut reader = upload.into_read();
@@ -150,5 +186,27 @@ impl ImportMutation {
             offset += length;
         }
         api.start_import(call, ById { id: job.id.0 }).await.map_err(to_graphql_error)
+    }
+
+    /// Imports the file of a finished preview with the settings it was previewed with.
+    /// Records that changed in the catalogue since the preview are matched as they are
+    /// now. Staff. `CONFLICT` unless the job is a finished preview.
+    async fn commit_import(&self, context: &Context<'_>, id: ID) -> Result<ImportJob> {
+        let (api, call) = parts(context)?;
+        api.commit_import(call, ById { id: id.0 }).await.map_err(to_graphql_error)
+    }
+
+    /// Previews a finished preview's file again with other settings. Staff. `CONFLICT`
+    /// unless the job is a finished preview.
+    async fn preview_import_again(
+        &self,
+        context: &Context<'_>,
+        id: ID,
+        options: ImportOptions,
+    ) -> Result<ImportJob> {
+        let (api, call) = parts(context)?;
+        api.preview_again(call, PreviewAgain { job_id: id.0, options })
+            .await
+            .map_err(to_graphql_error)
     }
 }

@@ -1,7 +1,8 @@
 //! Writing one batch of an import in its transaction: look up what the catalogue holds
 //! for the batch's keys, decide each record with the matching rule, build the rows, and
-//! write them with their keys, heading links, items, problems and the job's counters.
-//! The rules live in `domain`; this room only looks up, composes and writes.
+//! write them with their keys, heading links, items, problems and the job's counters. A
+//! preview looks up and decides the same way, then writes only its decisions, problems
+//! and counters. The rules live in `domain`; this room only looks up, composes and writes.
 
 use std::collections::HashMap;
 
@@ -13,9 +14,10 @@ use athenaeum_library_db::feed::{Change, FeedChange};
 
 use super::Entry;
 use super::items::ItemWriter;
+use super::preview::{Decided, Learned, PreviewMemory, stand_in};
 use crate::api::{ImportOptions, MatchRule, ProblemSeverity};
 use crate::domain::KeyKind;
-use crate::domain::matching::{self, Decision, Incoming, Stored};
+use crate::domain::matching::{self, Decision, Incoming, MatchSettings, Stored};
 use crate::store::{self, HeadingLinkRow, ImportProgress, KeyRow, ProblemRow, RecordRow};
 
 /// What every batch of one import shares.
@@ -26,9 +28,14 @@ pub(super) struct BatchWrite<'a> {
     pub job_id: &'a str,
     /// How it runs.
     pub options: &'a ImportOptions,
+    /// How records are matched.
+    pub settings: &'a MatchSettings,
+    /// For a preview, what earlier batches of the file would have written; `None` for an
+    /// import, which writes them.
+    pub seen: Option<&'a PreviewMemory>,
 }
 
-/// The rows a batch writes, built from its decisions.
+/// The rows an import batch writes, built from its decisions.
 #[derive(Default)]
 struct Plan {
     /// Records that are new.
@@ -37,19 +44,18 @@ struct Plan {
     updates: Vec<(RecordRow, i32)>,
     /// Each written entry, with the id of the record it was written as.
     written: Vec<(usize, String)>,
-    /// Problems to report.
-    problems: Vec<ProblemRow>,
 }
 
 impl BatchWrite<'_> {
-    /// Writes `entries` and returns the job's counters after them.
+    /// Writes `entries` and returns the job's counters after them, and for a preview what
+    /// its memory learns once the batch has committed.
     pub(super) fn write(
         &self,
         transaction: &mut LibraryTransaction<'_>,
         entries: &[&Entry],
         mut progress: ImportProgress,
         bytes_read: u64,
-    ) -> Result<ImportProgress, DbError> {
+    ) -> Result<(ImportProgress, Option<Learned>), DbError> {
         let at = now();
         let batch: Vec<Option<Incoming<'_>>> = entries
             .iter()
@@ -60,24 +66,35 @@ impl BatchWrite<'_> {
                 Entry::Failed { .. } => None,
             })
             .collect();
-        let rules = matching::enabled_rules(&self.options.match_on);
-        let stored = self.look_up(transaction, &batch, &rules)?;
-        let decisions = matching::decide_batch(&batch, &stored, &rules, self.options.on_match);
-        let versions = self.stored_versions(transaction, &decisions)?;
-        let mut plan = self.plan(entries, &decisions, &versions, &mut progress);
-        self.write_records(transaction, &plan, at)?;
-        self.write_keys_and_links(transaction, entries, &plan)?;
-        let mut items = ItemWriter::load(transaction, self.scope, self.options)?;
-        let outcome = items.write(transaction, self, entries, &plan.written, at)?;
-        progress.items_created += outcome.created;
-        progress.items_failed += outcome.failed;
-        progress.warnings += outcome.warnings;
-        plan.problems.extend(outcome.problems);
-        store::insert_problems(transaction, self.scope, &plan.problems)?;
+        let stored = self.look_up(transaction, &batch)?;
+        let decisions = matching::decide_batch(&batch, &stored, self.settings);
+        let mut problems = self.tally(entries, &decisions, &mut progress);
+        let learned = match self.seen {
+            None => {
+                self.write_import(
+                    transaction,
+                    entries,
+                    &decisions,
+                    &mut problems,
+                    &mut progress,
+                    at,
+                )?;
+                None
+            }
+            Some(seen) => Some(self.write_preview(
+                transaction,
+                entries,
+                &decisions,
+                seen,
+                &mut problems,
+                &mut progress,
+            )?),
+        };
+        store::insert_problems(transaction, self.scope, &problems)?;
         progress.bytes_read =
             i64::try_from(bytes_read).unwrap_or(i64::MAX).max(progress.bytes_read);
         store::save_progress(transaction, self.scope, self.job_id, &progress, at)?;
-        Ok(progress)
+        Ok((progress, learned))
     }
 
     /// A problem of this job's, at an entry's place in the file.
@@ -100,19 +117,24 @@ impl BatchWrite<'_> {
         }
     }
 
-    /// Looks up, in one query per key kind, every record that holds a key the enabled
-    /// rules need, and the control numbers of the records found by the other rules.
+    /// Looks up, in one query per rule, every record that holds a key the enabled rules
+    /// compare, and the control numbers of the records found by the other rules; in a
+    /// preview, with the records earlier batches of the file would have written.
     fn look_up(
         &self,
         transaction: &mut LibraryTransaction<'_>,
         batch: &[Option<Incoming<'_>>],
-        rules: &[MatchRule],
     ) -> Result<Stored, DbError> {
         let mut stored = Stored::default();
-        for rule in rules {
+        let wanted: Vec<(MatchRule, Vec<String>)> = self
+            .settings
+            .rules
+            .iter()
+            .map(|rule| (*rule, matching::wanted_values(batch, self.settings, *rule)))
+            .collect();
+        for (rule, values) in &wanted {
             let kind = matching::rule_kind(*rule);
-            let values = matching::wanted_values(batch, kind);
-            for holder in store::find_keys(transaction, self.scope, kind, &values)? {
+            for holder in store::find_keys(transaction, self.scope, kind, values)? {
                 stored.holders.entry((kind, holder.value)).or_default().push(holder.record_id);
             }
         }
@@ -127,7 +149,155 @@ impl BatchWrite<'_> {
         for key in store::keys_of(transaction, self.scope, KeyKind::Control, &candidates)? {
             stored.controls.entry(key.record_id).or_default().push(key.value);
         }
+        if let Some(seen) = self.seen {
+            seen.add_to(&mut stored, &wanted);
+        }
         Ok(stored)
+    }
+
+    /// Counts the batch's records by what was decided for them and returns the problems
+    /// every run reports: records that could not be read, and warnings.
+    fn tally(
+        &self,
+        entries: &[&Entry],
+        decisions: &[Option<Decision>],
+        progress: &mut ImportProgress,
+    ) -> Vec<ProblemRow> {
+        let mut problems = Vec::new();
+        for (entry, decision) in entries.iter().zip(decisions) {
+            progress.records_read += 1;
+            progress.next_position =
+                progress.next_position.max(i64::try_from(entry.position()).unwrap_or(i64::MAX));
+            let prepared = match entry {
+                Entry::Failed { position, byte_offset, control_number, message } => {
+                    progress.records_failed += 1;
+                    problems.push(self.problem(
+                        *position,
+                        *byte_offset,
+                        control_number.clone(),
+                        ProblemSeverity::Error,
+                        message.clone(),
+                    ));
+                    continue;
+                }
+                Entry::Record(prepared) => prepared,
+            };
+            for warning in &prepared.warnings {
+                progress.warnings += 1;
+                problems.push(self.problem(
+                    prepared.position,
+                    prepared.byte_offset,
+                    prepared.row.control_number.clone(),
+                    ProblemSeverity::Warning,
+                    warning.clone(),
+                ));
+            }
+            match decision {
+                None => {}
+                Some(Decision::New) => progress.records_new += 1,
+                Some(Decision::Skip(found)) => {
+                    progress.records_skipped += 1;
+                    progress.count_match(found.rule);
+                }
+                Some(Decision::Overlay(found)) => {
+                    progress.records_overlaid += 1;
+                    progress.count_match(found.rule);
+                }
+            }
+        }
+        problems
+    }
+
+    /// Writes what an import decided: the records, their keys and links, their items
+    /// and the feed events.
+    fn write_import(
+        &self,
+        transaction: &mut LibraryTransaction<'_>,
+        entries: &[&Entry],
+        decisions: &[Option<Decision>],
+        problems: &mut Vec<ProblemRow>,
+        progress: &mut ImportProgress,
+        at: Timestamp,
+    ) -> Result<(), DbError> {
+        let versions = self.stored_versions(transaction, decisions)?;
+        let plan = plan(entries, decisions, &versions);
+        self.write_records(transaction, &plan, at)?;
+        self.write_keys_and_links(transaction, entries, &plan)?;
+        let mut items = ItemWriter::load(transaction, self.scope, self.options, None)?;
+        let outcome = items.write(transaction, self, entries, &plan.written, at)?;
+        progress.items_created += outcome.created;
+        progress.items_failed += outcome.failed;
+        progress.warnings += outcome.warnings;
+        problems.extend(outcome.problems);
+        Ok(())
+    }
+
+    /// Writes what a preview decided, one row per record, with the items each would add
+    /// (and the problems they would meet), and returns what the preview's memory learns.
+    fn write_preview(
+        &self,
+        transaction: &mut LibraryTransaction<'_>,
+        entries: &[&Entry],
+        decisions: &[Option<Decision>],
+        seen: &PreviewMemory,
+        problems: &mut Vec<ProblemRow>,
+        progress: &mut ImportProgress,
+    ) -> Result<Learned, DbError> {
+        let mut learned = Learned::default();
+        let mut written = Vec::new();
+        for (index, (entry, decision)) in entries.iter().zip(decisions).enumerate() {
+            let Entry::Record(prepared) = entry else { continue };
+            let written_as = match decision {
+                Some(Decision::New) => stand_in(prepared.position),
+                Some(Decision::Overlay(found)) => found.record_id.clone(),
+                Some(Decision::Skip(_)) | None => continue,
+            };
+            learned.records.push((written_as.clone(), prepared.keys.clone()));
+            written.push((index, written_as));
+        }
+        let mut items = ItemWriter::load(transaction, self.scope, self.options, Some(seen))?;
+        let outcome = items.write(transaction, self, entries, &written, now())?;
+        progress.items_created += outcome.created;
+        progress.items_failed += outcome.failed;
+        progress.warnings += outcome.warnings;
+        problems.extend(outcome.problems);
+        learned.barcodes = outcome.claimed;
+        let rows: Vec<_> = entries
+            .iter()
+            .zip(decisions)
+            .enumerate()
+            .map(|(index, (entry, decision))| {
+                let earlier_position = match decision {
+                    Some(Decision::Overlay(found) | Decision::Skip(found)) => {
+                        found.earlier.and_then(|earlier| match entries.get(earlier) {
+                            Some(Entry::Record(prepared)) if prepared.row.id == found.record_id => {
+                                Some(prepared.position)
+                            }
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                };
+                let (control_number, title) = match entry {
+                    Entry::Record(prepared) => {
+                        (prepared.row.control_number.clone(), prepared.row.title.clone())
+                    }
+                    Entry::Failed { control_number, .. } => (control_number.clone(), None),
+                };
+                Decided {
+                    position: entry.position(),
+                    byte_offset: entry.byte_offset(),
+                    control_number,
+                    title,
+                    decision: decision.as_ref(),
+                    earlier_position,
+                    items: outcome.per_entry.get(&index).copied().unwrap_or(0),
+                }
+                .row(self.job_id)
+            })
+            .collect();
+        store::insert_decisions(transaction, self.scope, &rows)?;
+        Ok(learned)
     }
 
     /// Returns the version and creation time of each stored record the batch overlays.
@@ -149,93 +319,6 @@ impl BatchWrite<'_> {
             .into_iter()
             .map(|stored| (stored.id, (stored.version, stored.created_at)))
             .collect())
-    }
-
-    /// Builds the rows from the decisions and counts them. A record that overlays one
-    /// new earlier in this batch replaces that one's row; one that overlays a stored
-    /// record updates it (the last overlay of a record in a batch wins).
-    fn plan(
-        &self,
-        entries: &[&Entry],
-        decisions: &[Option<Decision>],
-        versions: &HashMap<String, (i32, Timestamp)>,
-        progress: &mut ImportProgress,
-    ) -> Plan {
-        let mut plan = Plan::default();
-        let mut new_slot: HashMap<usize, usize> = HashMap::new();
-        for (index, entry) in entries.iter().enumerate() {
-            progress.records_read += 1;
-            progress.next_position =
-                progress.next_position.max(i64::try_from(entry.position()).unwrap_or(i64::MAX));
-            let prepared = match entry {
-                Entry::Failed { position, byte_offset, control_number, message } => {
-                    progress.records_failed += 1;
-                    plan.problems.push(self.problem(
-                        *position,
-                        *byte_offset,
-                        control_number.clone(),
-                        ProblemSeverity::Error,
-                        message.clone(),
-                    ));
-                    continue;
-                }
-                Entry::Record(prepared) => prepared,
-            };
-            for warning in &prepared.warnings {
-                progress.warnings += 1;
-                plan.problems.push(self.problem(
-                    prepared.position,
-                    prepared.byte_offset,
-                    prepared.row.control_number.clone(),
-                    ProblemSeverity::Warning,
-                    warning.clone(),
-                ));
-            }
-            let Some(decision) = &decisions[index] else { continue };
-            match decision {
-                Decision::New => {
-                    progress.records_new += 1;
-                    new_slot.insert(index, plan.new_rows.len());
-                    plan.new_rows.push(prepared.row.clone());
-                    plan.written.push((index, prepared.row.id.clone()));
-                }
-                Decision::Skip(found) => {
-                    progress.records_skipped += 1;
-                    count_rule(progress, found.rule);
-                }
-                Decision::Overlay(found) => {
-                    progress.records_overlaid += 1;
-                    count_rule(progress, found.rule);
-                    let earlier_new = found.earlier.and_then(|earlier| new_slot.get(&earlier));
-                    if let Some(&slot) = earlier_new {
-                        // Replaces a record created earlier in this same batch.
-                        let earlier = &plan.new_rows[slot];
-                        let mut row = prepared.row.clone();
-                        row.id = earlier.id.clone();
-                        row.created_at = earlier.created_at;
-                        plan.new_rows[slot] = row;
-                        plan.written.push((index, found.record_id.clone()));
-                        continue;
-                    }
-                    let pending = plan.updates.iter().find(|(row, _)| row.id == found.record_id);
-                    let (version, created_at) = match versions.get(&found.record_id) {
-                        Some(stored) => *stored,
-                        None => match pending {
-                            Some((row, version)) => (*version, row.created_at),
-                            None => continue,
-                        },
-                    };
-                    let mut row = prepared.row.clone();
-                    row.id = found.record_id.clone();
-                    row.created_at = created_at;
-                    row.version = version + 1;
-                    plan.updates.retain(|(pending, _)| pending.id != found.record_id);
-                    plan.updates.push((row, version));
-                    plan.written.push((index, found.record_id.clone()));
-                }
-            }
-        }
-        plan
     }
 
     /// Inserts the new records and updates the overlaid ones, recording each change.
@@ -324,10 +407,54 @@ impl BatchWrite<'_> {
     }
 }
 
-fn count_rule(progress: &mut ImportProgress, rule: MatchRule) {
-    match rule {
-        MatchRule::ControlNumber => progress.matched_by_control += 1,
-        MatchRule::SystemNumber => progress.matched_by_system += 1,
-        MatchRule::Isbn => progress.matched_by_isbn += 1,
+/// Builds an import batch's rows from its decisions. A record that overlays one new
+/// earlier in this batch replaces that one's row; one that overlays a stored record
+/// updates it (the last overlay of a record in a batch wins).
+fn plan(
+    entries: &[&Entry],
+    decisions: &[Option<Decision>],
+    versions: &HashMap<String, (i32, Timestamp)>,
+) -> Plan {
+    let mut plan = Plan::default();
+    let mut new_slot: HashMap<usize, usize> = HashMap::new();
+    for (index, (entry, decision)) in entries.iter().zip(decisions).enumerate() {
+        let (Entry::Record(prepared), Some(decision)) = (entry, decision) else { continue };
+        match decision {
+            Decision::New => {
+                new_slot.insert(index, plan.new_rows.len());
+                plan.new_rows.push(prepared.row.clone());
+                plan.written.push((index, prepared.row.id.clone()));
+            }
+            Decision::Skip(_) => {}
+            Decision::Overlay(found) => {
+                let earlier_new = found.earlier.and_then(|earlier| new_slot.get(&earlier));
+                if let Some(&slot) = earlier_new {
+                    // Replaces a record created earlier in this same batch.
+                    let earlier = &plan.new_rows[slot];
+                    let mut row = prepared.row.clone();
+                    row.id = earlier.id.clone();
+                    row.created_at = earlier.created_at;
+                    plan.new_rows[slot] = row;
+                    plan.written.push((index, found.record_id.clone()));
+                    continue;
+                }
+                let pending = plan.updates.iter().find(|(row, _)| row.id == found.record_id);
+                let (version, created_at) = match versions.get(&found.record_id) {
+                    Some(stored) => *stored,
+                    None => match pending {
+                        Some((row, version)) => (*version, row.created_at),
+                        None => continue,
+                    },
+                };
+                let mut row = prepared.row.clone();
+                row.id = found.record_id.clone();
+                row.created_at = created_at;
+                row.version = version + 1;
+                plan.updates.retain(|(pending, _)| pending.id != found.record_id);
+                plan.updates.push((row, version));
+                plan.written.push((index, found.record_id.clone()));
+            }
+        }
     }
+    plan
 }

@@ -1,6 +1,8 @@
 //! The items of an import batch: embedded holdings fields become item rows, their
 //! branch, location and list codes resolved against the tenant's (and created when the
-//! import allows it), each barcode used once.
+//! import allows it), each barcode used once. A preview resolves and checks them the
+//! same way and writes nothing: codes it would create exist only for the batch, and the
+//! barcodes it would claim are remembered for the batches after.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,6 +14,7 @@ use athenaeum_library_db::feed::{Change, FeedChange};
 
 use super::Entry;
 use super::entries::BatchWrite;
+use super::preview::PreviewMemory;
 use crate::api::{ImportOptions, ItemStatus, ProblemSeverity, Vocabulary};
 use crate::domain::EmbeddedItem;
 use crate::store::{self, BranchRow, ItemRow, LocationRow, ProblemRow, TermRow};
@@ -27,6 +30,10 @@ pub(super) struct ItemOutcome {
     pub warnings: i64,
     /// The problems to report.
     pub problems: Vec<ProblemRow>,
+    /// Items created (or, in a preview, that would be) per entry of the batch.
+    pub per_entry: HashMap<usize, i64>,
+    /// The barcodes the batch's items claim.
+    pub claimed: Vec<String>,
 }
 
 /// Item codes of the tenant, loaded at the start of each batch transaction, and
@@ -34,6 +41,8 @@ pub(super) struct ItemOutcome {
 pub(super) struct ItemWriter<'a> {
     scope: &'a TenantScope,
     create_missing: bool,
+    /// In a preview, what earlier batches would have claimed; nothing is written.
+    seen: Option<&'a PreviewMemory>,
     branches: HashMap<String, String>,
     locations: HashMap<(String, String), String>,
     material_types: HashMap<String, String>,
@@ -46,6 +55,7 @@ impl<'a> ItemWriter<'a> {
         connection: &mut DbConnection,
         scope: &'a TenantScope,
         options: &ImportOptions,
+        seen: Option<&'a PreviewMemory>,
     ) -> Result<ItemWriter<'a>, DbError> {
         let branches = store::all_branches(connection, scope)?
             .into_iter()
@@ -66,6 +76,7 @@ impl<'a> ItemWriter<'a> {
         Ok(ItemWriter {
             scope,
             create_missing: options.create_missing_codes,
+            seen,
             branches,
             locations,
             material_types,
@@ -135,7 +146,8 @@ impl<'a> ItemWriter<'a> {
                     // Already on this record (the file was imported before): kept.
                     continue;
                 }
-                if !claimed.insert(item.barcode.clone()) {
+                let claimed_earlier = self.seen.is_some_and(|seen| seen.claims(&item.barcode));
+                if claimed_earlier || !claimed.insert(item.barcode.clone()) {
                     outcome.failed += 1;
                     let message =
                         format!("item barcode {} appears twice in the file", item.barcode);
@@ -148,10 +160,14 @@ impl<'a> ItemWriter<'a> {
                             outcome.warnings += 1;
                             report(&mut outcome, ProblemSeverity::Warning, warning.clone());
                         }
-                        let change = Change::item(&row.id, record_id, FeedChange::Created, at);
-                        transaction.record_change(self.scope, change);
+                        if self.seen.is_none() {
+                            let change = Change::item(&row.id, record_id, FeedChange::Created, at);
+                            transaction.record_change(self.scope, change);
+                        }
+                        outcome.claimed.push(row.barcode.clone());
                         rows.push(row);
                         outcome.created += 1;
+                        *outcome.per_entry.entry(*index).or_default() += 1;
                     }
                     Err(message) => {
                         outcome.failed += 1;
@@ -160,7 +176,9 @@ impl<'a> ItemWriter<'a> {
                 }
             }
         }
-        store::insert_items(transaction, self.scope, &rows)?;
+        if self.seen.is_none() {
+            store::insert_items(transaction, self.scope, &rows)?;
+        }
         Ok(outcome)
     }
 
@@ -183,7 +201,9 @@ impl<'a> ItemWriter<'a> {
                     created_at: at,
                     updated_at: at,
                 };
-                store::insert_branch(connection, self.scope, &row)?;
+                if self.seen.is_none() {
+                    store::insert_branch(connection, self.scope, &row)?;
+                }
                 self.branches.insert(row.code.clone(), row.id.clone());
                 row.id
             }
@@ -207,7 +227,9 @@ impl<'a> ItemWriter<'a> {
                         created_at: at,
                         updated_at: at,
                     };
-                    store::insert_location(connection, self.scope, &row)?;
+                    if self.seen.is_none() {
+                        store::insert_location(connection, self.scope, &row)?;
+                    }
                     self.locations.insert((branch_id.clone(), code.clone()), row.id.clone());
                     Some(row.id)
                 }
@@ -284,7 +306,9 @@ impl<'a> ItemWriter<'a> {
             created_at: at,
             updated_at: at,
         };
-        store::insert_term(connection, self.scope, &row)?;
+        if self.seen.is_none() {
+            store::insert_term(connection, self.scope, &row)?;
+        }
         list.insert(code.clone(), row.id.clone());
         Ok(Ok(Some(row.id)))
     }

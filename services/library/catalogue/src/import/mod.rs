@@ -6,12 +6,14 @@
 //!
 //! Preparing the next batch overlaps with writing the current one: on a machine with two
 //! cores the parsing and the database each get one. How a batch is written (look up,
-//! decide, build rows, write) is `entries`; its embedded items are `items`.
+//! decide, build rows, write) is `entries`; its embedded items are `items`. A preview
+//! runs the same way but writes only what each record would become (`preview`).
 
 mod entries;
 mod items;
+mod preview;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use athenaeum_auth::TenantScope;
 use athenaeum_db::DbError;
@@ -20,9 +22,11 @@ use athenaeum_library_db::LibraryDatabase;
 use athenaeum_marc::ReadOutcome;
 use tokio::sync::watch;
 
-use crate::api::{ImportOptions, ItemMapping, RecordKind};
+use crate::api::{ImportMode, ImportOptions, ItemMapping, RecordKind};
+use crate::domain::matching::MatchSettings;
 use crate::domain::{
-    EmbeddedItem, HeadingLink, MatchKey, embedded_items, heading_links, match_keys,
+    EmbeddedItem, FieldRef, HeadingLink, MatchKey, embedded_items, heading_links, match_keys,
+    parse_field_ref,
 };
 use crate::error::CatalogueError;
 use crate::records::record_row;
@@ -55,6 +59,13 @@ impl Entry {
             Entry::Failed { position, .. } => *position,
         }
     }
+
+    fn byte_offset(&self) -> u64 {
+        match self {
+            Entry::Record(prepared) => prepared.byte_offset,
+            Entry::Failed { byte_offset, .. } => *byte_offset,
+        }
+    }
 }
 
 /// A batch of entries and where the reader stood after it.
@@ -76,6 +87,8 @@ pub struct ImportRun {
     pub job_id: String,
     /// How it runs.
     pub options: ImportOptions,
+    /// Whether it writes the catalogue or only records what it would do.
+    pub mode: ImportMode,
     /// The tenant's item mappings.
     pub mappings: Vec<ItemMapping>,
     /// Records per transaction.
@@ -108,13 +121,18 @@ pub async fn run_import(
 ) -> Result<(Ending, ImportProgress), CatalogueError> {
     let bytes_read = Arc::new(bytes_read);
     let skip_through = u64::try_from(run.progress.next_position).unwrap_or(0);
+    let local_field = local_field(&run.options)?;
     let context = Arc::new(PrepareContext {
         job_id: run.job_id.clone(),
         mappings: run.mappings.clone(),
         create_items: run.options.create_items,
+        local_field: local_field.clone(),
         batch_size: run.batch_size.max(1),
         skip_through,
     });
+    let settings =
+        Arc::new(MatchSettings::new(&run.options.match_on, local_field, run.options.on_match));
+    let memory = Arc::new(Mutex::new(preview::PreviewMemory::default()));
     let mut progress = run.progress;
     let mut batches: u64 = 0;
     let mut pending = spawn_prepare(Arc::clone(&context), source, Arc::clone(&bytes_read));
@@ -126,7 +144,7 @@ pub async fn run_import(
         // Read and prepare the next batch while this one is written.
         let next = (!finished)
             .then(|| spawn_prepare(Arc::clone(&context), source, Arc::clone(&bytes_read)));
-        progress = write_batch(&run, batch, progress).await?;
+        progress = write_batch(&run, &settings, &memory, batch, progress).await?;
         batches += 1;
         if batches.is_power_of_two() {
             // The tables have doubled since the last time: refresh the planner's view.
@@ -145,10 +163,28 @@ pub async fn run_import(
     }
 }
 
+/// Returns the field an import names for the local number rule, parsed.
+///
+/// Fails with `VALIDATION` naming `localNumberField` when it is not `TAG$code`.
+pub fn local_field(options: &ImportOptions) -> Result<Option<FieldRef>, CatalogueError> {
+    options
+        .local_number_field
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| {
+            parse_field_ref(text).map_err(|problem| {
+                athenaeum_kernel::ApiError::validation("localNumberField", problem).into()
+            })
+        })
+        .transpose()
+}
+
 struct PrepareContext {
     job_id: String,
     mappings: Vec<ItemMapping>,
     create_items: bool,
+    local_field: Option<FieldRef>,
     batch_size: usize,
     skip_through: u64,
 }
@@ -211,7 +247,7 @@ fn prepare(context: &PrepareContext, outcome: ReadOutcome, at: Timestamp) -> Ent
     Entry::Record(Box::new(Prepared {
         position,
         byte_offset,
-        keys: match_keys(&record, kind),
+        keys: match_keys(&record, kind, context.local_field.as_ref()),
         links: heading_links(&record),
         items,
         warnings,
@@ -224,12 +260,17 @@ fn prepare(context: &PrepareContext, outcome: ReadOutcome, at: Timestamp) -> Ent
 /// record at fault is reported and the others are kept.
 async fn write_batch(
     run: &ImportRun,
+    settings: &Arc<MatchSettings>,
+    memory: &Arc<Mutex<preview::PreviewMemory>>,
     batch: Batch,
     progress: ImportProgress,
 ) -> Result<ImportProgress, CatalogueError> {
     let Batch { entries, bytes_read, .. } = batch;
     let entries = Arc::new(entries);
-    let error = match commit(run, Arc::clone(&entries), None, progress, bytes_read).await {
+    let commit_entries = |entries: Arc<Vec<Entry>>, only: Option<usize>, progress, bytes_read| {
+        commit(run, Arc::clone(settings), Arc::clone(memory), entries, only, progress, bytes_read)
+    };
+    let error = match commit_entries(Arc::clone(&entries), None, progress, bytes_read).await {
         Ok(progress) => return Ok(progress),
         Err(error) if error.code() == ErrorCode::Unavailable => return Err(error.into()),
         Err(error) => error,
@@ -243,22 +284,25 @@ async fn write_batch(
         } else {
             u64::try_from(progress.bytes_read).unwrap_or(0)
         };
-        progress = match commit(run, Arc::clone(&entries), Some(index), progress, bytes).await {
+        progress = match commit_entries(Arc::clone(&entries), Some(index), progress, bytes).await {
             Ok(progress) => progress,
             Err(error) if error.code() == ErrorCode::Unavailable => return Err(error.into()),
             Err(error) => {
                 let message = format!("the record could not be stored: {error}");
                 let failed = Arc::new(vec![failure_of(&entries[index], &message)]);
-                commit(run, failed, None, progress, bytes).await?
+                commit_entries(failed, None, progress, bytes).await?
             }
         };
     }
     Ok(progress)
 }
 
-/// Writes `entries` (or only the one at `only`) in one transaction.
+/// Writes `entries` (or only the one at `only`) in one transaction; a preview's memory of
+/// the file's records learns the batch's only once it has committed.
 async fn commit(
     run: &ImportRun,
+    settings: Arc<MatchSettings>,
+    memory: Arc<Mutex<preview::PreviewMemory>>,
     entries: Arc<Vec<Entry>>,
     only: Option<usize>,
     progress: ImportProgress,
@@ -267,16 +311,35 @@ async fn commit(
     let scope = run.scope.clone();
     let job_id = run.job_id.clone();
     let options = run.options.clone();
-    run.database
+    let mode = run.mode;
+    let batch_memory = Arc::clone(&memory);
+    let (progress, learned) = run
+        .database
         .write(move |transaction| {
             let chosen: Vec<&Entry> = match only {
                 Some(index) => vec![&entries[index]],
                 None => entries.iter().collect(),
             };
-            let batch = entries::BatchWrite { scope: &scope, job_id: &job_id, options: &options };
+            let seen = match mode {
+                ImportMode::Import => None,
+                ImportMode::Preview => Some(batch_memory.lock().map_err(|_| {
+                    DbError::Task("the preview's memory was poisoned by a panic".to_string())
+                })?),
+            };
+            let batch = entries::BatchWrite {
+                scope: &scope,
+                job_id: &job_id,
+                options: &options,
+                settings: &settings,
+                seen: seen.as_deref(),
+            };
             batch.write(transaction, &chosen, progress, bytes_read)
         })
-        .await
+        .await?;
+    if let (Some(learned), Ok(mut memory)) = (learned, memory.lock()) {
+        memory.learn(learned);
+    }
+    Ok(progress)
 }
 
 fn failure_of(entry: &Entry, message: &str) -> Entry {

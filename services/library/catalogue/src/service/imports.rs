@@ -26,13 +26,14 @@ impl CatalogueService {
         }
         check_options(&request.options)?;
         let at = now();
-        let row = new_job_row(
+        let mut row = new_job_row(
             &file_name,
             &request.options,
             None,
             Some(caller.account_id().to_string()),
             at,
         )?;
+        row.mode = request.mode;
         let spool = self.spool_path(&row.id);
         let spool_dir = self.spool_dir.clone();
         tokio::task::spawn_blocking(move || {
@@ -226,6 +227,146 @@ impl CatalogueService {
         })
     }
 
+    pub(super) async fn list_import_decisions_as(
+        &self,
+        call: &Call,
+        request: ListImportDecisions,
+    ) -> Outcome<ImportDecisionPage> {
+        let (_, scope) = self.staff(call)?;
+        let job = self.job(&scope, &request.job_id).await?;
+        if job.mode != ImportMode::Preview {
+            return Err(refusal(
+                "jobId",
+                format!("import {} is not a preview, so it has no decisions", job.id),
+            ));
+        }
+        self.decisions_page(&scope, &request.job_id, request.outcome, request.page).await
+    }
+
+    /// Returns a page of a preview's decisions, with the titles of the records they
+    /// match, for the API and the command line's report.
+    pub async fn decisions_page(
+        &self,
+        scope: &TenantScope,
+        job_id: &str,
+        outcome: Option<DecisionOutcome>,
+        page: PageRequest,
+    ) -> Outcome<ImportDecisionPage> {
+        let first = page_size(page.first, 100)?;
+        let after = match page.after.as_deref() {
+            None => None,
+            Some(cursor) => Some(
+                cursor.parse::<i64>().map_err(|_| refusal("after", "this cursor is not ours"))?,
+            ),
+        };
+        let scope = scope.clone();
+        let job_id = job_id.to_string();
+        let (rows, titles) = self
+            .library
+            .read(move |connection| {
+                let rows =
+                    store::list_decisions(connection, &scope, &job_id, outcome, after, first + 1)?;
+                let matched: Vec<String> =
+                    rows.iter().filter_map(|row| row.matched_record_id.clone()).collect();
+                let titles: std::collections::HashMap<String, Option<String>> =
+                    store::find_records(connection, &scope, &matched)?
+                        .into_iter()
+                        .map(|record| (record.id, record.title))
+                        .collect();
+                Ok::<_, CatalogueError>((rows, titles))
+            })
+            .await?;
+        let (rows, has_next_page) = split_page(rows, first);
+        let decisions = rows
+            .into_iter()
+            .map(|row| ImportDecision {
+                cursor: row.position.to_string(),
+                matched_title: row
+                    .matched_record_id
+                    .as_ref()
+                    .and_then(|id| titles.get(id).cloned().flatten()),
+                position: row.position,
+                byte_offset: row.byte_offset,
+                control_number: row.control_number,
+                title: row.title,
+                outcome: row.outcome,
+                rule: row.rule.as_deref().and_then(MatchRule::parse),
+                matched_record_id: row.matched_record_id.map(ID),
+                matched_position: row.matched_position,
+                items: row.items,
+            })
+            .collect();
+        Ok(ImportDecisionPage { decisions, has_next_page })
+    }
+
+    pub(super) async fn commit_import_as(&self, call: &Call, request: ById) -> Outcome<ImportJob> {
+        let (_, scope) = self.staff(call)?;
+        let job = self.job(&scope, &request.id).await?;
+        self.restart(&scope, job, ImportMode::Import, None).await
+    }
+
+    pub(super) async fn preview_again_as(
+        &self,
+        call: &Call,
+        request: PreviewAgain,
+    ) -> Outcome<ImportJob> {
+        let (_, scope) = self.staff(call)?;
+        check_options(&request.options)?;
+        let job = self.job(&scope, &request.job_id).await?;
+        self.restart(&scope, job, ImportMode::Preview, Some(request.options)).await
+    }
+
+    /// Runs a finished preview's file again: as an import with its settings, or as
+    /// another preview with new ones. Only a job of the API (whose file is spooled here)
+    /// that finished previewing can.
+    async fn restart(
+        &self,
+        scope: &TenantScope,
+        job: ImportJobRow,
+        mode: ImportMode,
+        options: Option<ImportOptions>,
+    ) -> Outcome<ImportJob> {
+        if job.mode != ImportMode::Preview
+            || job.status != ImportStatus::Completed
+            || job.source_path.is_some()
+        {
+            return Err(ApiError::conflict(format!(
+                "import {} is not a finished preview of an uploaded file, so it cannot be {}",
+                job.id,
+                if mode == ImportMode::Import { "committed" } else { "previewed again" }
+            ))
+            .into());
+        }
+        let options = match options {
+            Some(options) => serde_json::to_string(&options)
+                .map_err(|error| CatalogueError::Internal(error.to_string()))?,
+            None => job.options.clone(),
+        };
+        let id = job.id.clone();
+        let restart_scope = scope.clone();
+        let restarted = self
+            .library
+            .write(move |transaction| {
+                let restart = store::Restart {
+                    from_mode: ImportMode::Preview,
+                    from: &[ImportStatus::Completed],
+                    to_mode: mode,
+                    options: &options,
+                };
+                if store::restart_job(transaction, &restart_scope, &id, restart, now())? == 0 {
+                    return Err(ApiError::conflict(format!(
+                        "import {id} was committed or previewed again meanwhile"
+                    ))
+                    .into());
+                }
+                store::find_job(transaction, &restart_scope, &id)?
+                    .ok_or_else(|| not_found("import", &id))
+            })
+            .await?;
+        let _ = self.queue.send((scope.tenant_id().to_string(), restarted.id.clone()));
+        job_view(restarted)
+    }
+
     /// Returns how many of the tenant's headings name an authority record (by `$0` or
     /// `$9`), and how many of those are linked to one in the catalogue.
     pub async fn linked_heading_count(
@@ -308,6 +449,9 @@ pub(super) fn new_job_row(
         started_at: None,
         finished_at: None,
         updated_at: at,
+        mode: ImportMode::Import,
+        matched_by_local: 0,
+        matched_by_content: 0,
     })
 }
 
@@ -319,6 +463,7 @@ pub(super) fn check_options(options: &ImportOptions) -> Outcome<()> {
         }
         seen.push(*rule);
     }
+    crate::import::local_field(options)?;
     Ok(())
 }
 
@@ -328,6 +473,7 @@ pub(super) fn job_view(row: ImportJobRow) -> Outcome<ImportJob> {
     })?;
     Ok(ImportJob {
         id: ID(row.id),
+        mode: row.mode,
         file_name: row.file_name,
         file_size: row.file_size,
         format: row.format,
@@ -340,7 +486,9 @@ pub(super) fn job_view(row: ImportJobRow) -> Outcome<ImportJob> {
         records_failed: row.records_failed,
         matched_by_control_number: row.matched_by_control,
         matched_by_system_number: row.matched_by_system,
+        matched_by_local_number: row.matched_by_local,
         matched_by_isbn: row.matched_by_isbn,
+        matched_by_content: row.matched_by_content,
         items_created: row.items_created,
         items_failed: row.items_failed,
         warnings: row.warnings,

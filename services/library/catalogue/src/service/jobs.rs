@@ -100,8 +100,10 @@ impl CatalogueService {
             .await
             .map_err(|error| CatalogueError::Internal(error.to_string()))?
             .map_err(|source| CatalogueError::File { path: display, source })?;
+        let mode = job.mode;
         let (ending, _) = self.run_job(scope, job, reader, stop, |_| {}).await?;
-        if ending == Ending::Completed {
+        // A finished preview keeps its file, to be committed or previewed again.
+        if ending == Ending::Completed && mode == ImportMode::Import {
             let path = self.spool_path(job_id);
             let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
         }
@@ -110,7 +112,9 @@ impl CatalogueService {
 
     /// Runs an import job over `reader`: marks it running, imports every record after
     /// the job's last committed one, then marks it completed (or leaves it running when
-    /// stopped, to resume later). `on_batch` hears the committed counters.
+    /// stopped, to resume later). A preview writes only what each record would become,
+    /// and one that was interrupted starts over from the first record (what it learns of
+    /// the file as it goes is not kept). `on_batch` hears the committed counters.
     pub async fn run_job(
         &self,
         scope: &TenantScope,
@@ -128,6 +132,7 @@ impl CatalogueService {
             Some(athenaeum_marc::Format::MarcXml) => "MARCXML",
             None => "unknown",
         };
+        let start_over = job.mode == ImportMode::Preview && job.next_position > 0;
         {
             let scope = scope.clone();
             let id = job.id.clone();
@@ -135,6 +140,16 @@ impl CatalogueService {
             self.library
                 .write(move |transaction| {
                     let at = now();
+                    if start_over {
+                        store::clear_results(transaction, &scope, &id)?;
+                        store::save_progress(
+                            transaction,
+                            &scope,
+                            &id,
+                            &ImportProgress::default(),
+                            at,
+                        )?;
+                    }
                     let running = StatusChange {
                         from: &[ImportStatus::Queued, ImportStatus::Running],
                         to: ImportStatus::Running,
@@ -155,9 +170,14 @@ impl CatalogueService {
             scope: scope.clone(),
             job_id: job.id.clone(),
             options,
+            mode: job.mode,
             mappings,
             batch_size: self.config.import_batch_size,
-            progress: ImportProgress::from(&job),
+            progress: if start_over {
+                ImportProgress::default()
+            } else {
+                ImportProgress::from(&job)
+            },
         };
         let (ending, _) = import::run_import(
             run,
@@ -188,13 +208,14 @@ impl CatalogueService {
     }
 
     /// Creates (or finds, to resume) the job for the command line's import of a local
-    /// file: a job that did not complete for a file with the same fingerprint is resumed
-    /// after its last committed record.
+    /// file: an import that did not complete for a file with the same fingerprint is
+    /// resumed after its last committed record. A preview (`mode`) is always a new job.
     pub async fn local_import_job(
         &self,
         scope: &TenantScope,
         path: &Path,
         options: &ImportOptions,
+        mode: ImportMode,
     ) -> Outcome<(ImportJobRow, bool)> {
         check_options(options)?;
         let absolute = std::fs::canonicalize(path)
@@ -218,10 +239,13 @@ impl CatalogueService {
         row.fingerprint = Some(fingerprint.clone());
         row.file_size = i64::try_from(size).unwrap_or(i64::MAX);
         row.status = ImportStatus::Queued;
+        row.mode = mode;
         let scope = scope.clone();
         self.library
             .write(move |transaction| {
-                if let Some(existing) = store::resumable_job(transaction, &scope, &fingerprint)? {
+                if mode == ImportMode::Import
+                    && let Some(existing) = store::resumable_job(transaction, &scope, &fingerprint)?
+                {
                     return Ok((existing, true));
                 }
                 store::insert_job(transaction, &scope, &row)?;

@@ -187,6 +187,9 @@ athenaeum_transport::implement_api! {
         fn get_import(ById) -> ImportJob => get_import_as;
         fn list_imports(PageRequest) -> ImportJobPage => list_imports_as;
         fn list_import_problems(ListImportProblems) -> ImportProblemPage => list_import_problems_as;
+        fn list_import_decisions(ListImportDecisions) -> ImportDecisionPage => list_import_decisions_as;
+        fn commit_import(ById) -> ImportJob => commit_import_as;
+        fn preview_again(PreviewAgain) -> ImportJob => preview_again_as;
         fn export_records(ExportRecords) -> MarcPage => export_records_as;
         fn read_changes(ReadChanges) -> ChangePage => read_changes_as;
         fn read_index_feed(ReadIndexFeed) -> IndexFeed => read_index_feed_as;

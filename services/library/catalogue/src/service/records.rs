@@ -100,7 +100,7 @@ impl CatalogueService {
         let content = record_row(&record).map_err(|message| refusal("marc", message))?;
         let kind = content.kind;
         let row = content.into_row(new_id(), 1, None, at, at);
-        let keys = match_keys(&record, kind);
+        let keys = match_keys(&record, kind, None);
         let links = heading_links(&record);
         let stored = row.clone();
         self.library
@@ -150,7 +150,7 @@ impl CatalogueService {
             existing.created_at,
             at,
         );
-        let keys = match_keys(&record, kind);
+        let keys = match_keys(&record, kind, None);
         let links = heading_links(&record);
         let stored = row.clone();
         let version = request.version;

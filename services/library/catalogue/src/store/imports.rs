@@ -3,11 +3,11 @@
 use athenaeum_auth::TenantScope;
 use athenaeum_db::DbConnection;
 use athenaeum_kernel::Timestamp;
-use athenaeum_library_db::schema::{import_jobs, import_problems};
+use athenaeum_library_db::schema::{import_decisions, import_jobs, import_problems};
 use diesel::prelude::*;
 
 use super::Outcome;
-use crate::api::{ImportStatus, ProblemSeverity};
+use crate::api::{DecisionOutcome, ImportMode, ImportStatus, MatchRule, ProblemSeverity};
 
 /// A row of `import_jobs`.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -41,6 +41,10 @@ pub struct ImportJobRow {
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub mode: ImportMode,
+    pub matched_by_local: i64,
+    pub matched_by_content: i64,
 }
 
 /// The counters of an import job that a committed batch advances.
@@ -60,6 +64,8 @@ pub struct ImportProgress {
     pub warnings: i64,
     pub bytes_read: i64,
     pub next_position: i64,
+    pub matched_by_local: i64,
+    pub matched_by_content: i64,
 }
 
 impl From<&ImportJobRow> for ImportProgress {
@@ -79,6 +85,21 @@ impl From<&ImportJobRow> for ImportProgress {
             warnings: job.warnings,
             bytes_read: job.bytes_read,
             next_position: job.next_position,
+            matched_by_local: job.matched_by_local,
+            matched_by_content: job.matched_by_content,
+        }
+    }
+}
+
+impl ImportProgress {
+    /// Counts a match found by `rule`.
+    pub fn count_match(&mut self, rule: MatchRule) {
+        match rule {
+            MatchRule::ControlNumber => self.matched_by_control += 1,
+            MatchRule::SystemNumber => self.matched_by_system += 1,
+            MatchRule::LocalNumber => self.matched_by_local += 1,
+            MatchRule::Isbn => self.matched_by_isbn += 1,
+            MatchRule::Content => self.matched_by_content += 1,
         }
     }
 }
@@ -95,6 +116,24 @@ pub struct ProblemRow {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub severity: ProblemSeverity,
     pub message: String,
+}
+
+/// A row of `import_decisions`: what a preview found for one record of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = import_decisions)]
+pub struct DecisionRow {
+    pub job_id: String,
+    pub position: i64,
+    pub byte_offset: i64,
+    pub control_number: Option<String>,
+    pub title: Option<String>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub outcome: DecisionOutcome,
+    /// The stored name of the rule that matched ([`MatchRule::as_str`]).
+    pub rule: Option<String>,
+    pub matched_record_id: Option<String>,
+    pub matched_position: Option<i64>,
+    pub items: i64,
 }
 
 /// A job to resume after a restart, with the tenant it was started in.
@@ -177,6 +216,7 @@ pub fn resumable_job(
         .filter(import_jobs::tenant_id.eq(scope.tenant_id()))
         .filter(import_jobs::fingerprint.eq(fingerprint))
         .filter(import_jobs::source_path.is_not_null())
+        .filter(import_jobs::mode.eq(ImportMode::Import.as_str()))
         .filter(import_jobs::status.eq_any(stored_names(&UNFINISHED)))
         .select(ImportJobRow::as_select())
         .order(import_jobs::id.desc())
@@ -337,4 +377,104 @@ pub fn list_problems(
 /// Returns the paging cursor of a problem.
 pub fn problem_cursor(row: &ProblemRow) -> String {
     format!("{}/{}", row.position, row.id)
+}
+
+/// Inserts a preview's decisions.
+pub fn insert_decisions(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    rows: &[DecisionRow],
+) -> Outcome<()> {
+    insert_for_tenant!(connection, scope, import_decisions, rows);
+    Ok(())
+}
+
+/// Returns up to `limit` of a preview's decisions after the cursor position, in file
+/// order, optionally only those with `outcome`.
+pub fn list_decisions(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    job_id: &str,
+    outcome: Option<DecisionOutcome>,
+    after_position: Option<i64>,
+    limit: i64,
+) -> Outcome<Vec<DecisionRow>> {
+    let mut query = import_decisions::table
+        .filter(import_decisions::tenant_id.eq(scope.tenant_id()))
+        .filter(import_decisions::job_id.eq(job_id.to_string()))
+        .select(DecisionRow::as_select())
+        .order(import_decisions::position.asc())
+        .into_boxed();
+    if let Some(outcome) = outcome {
+        query = query.filter(import_decisions::outcome.eq(outcome.as_str()));
+    }
+    if let Some(after) = after_position {
+        query = query.filter(import_decisions::position.gt(after));
+    }
+    Ok(query.limit(limit).load(connection)?)
+}
+
+/// Starts a job over: its counters, problems and decisions cleared, its mode and options
+/// set, and it queued, if it is in one of `from` (returns the rows changed: 0 when it is
+/// not).
+pub fn restart_job(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+    restart: Restart<'_>,
+    now: Timestamp,
+) -> Outcome<usize> {
+    let changed = diesel::update(
+        import_jobs::table
+            .filter(import_jobs::tenant_id.eq(scope.tenant_id()))
+            .filter(import_jobs::id.eq(id))
+            .filter(import_jobs::mode.eq(restart.from_mode.as_str()))
+            .filter(import_jobs::status.eq_any(stored_names(restart.from))),
+    )
+    .set((
+        &ImportProgress::default(),
+        import_jobs::mode.eq(restart.to_mode.as_str()),
+        import_jobs::options.eq(restart.options),
+        import_jobs::status.eq(ImportStatus::Queued.as_str()),
+        import_jobs::error.eq(None::<String>),
+        import_jobs::started_at.eq(None::<Timestamp>),
+        import_jobs::finished_at.eq(None::<Timestamp>),
+        import_jobs::updated_at.eq(now),
+    ))
+    .execute(connection)?;
+    if changed == 0 {
+        return Ok(0);
+    }
+    clear_results(connection, scope, id)?;
+    Ok(changed)
+}
+
+/// Removes a job's problems and decisions, before it runs again from the start.
+pub fn clear_results(connection: &mut DbConnection, scope: &TenantScope, id: &str) -> Outcome<()> {
+    diesel::delete(
+        import_problems::table
+            .filter(import_problems::tenant_id.eq(scope.tenant_id()))
+            .filter(import_problems::job_id.eq(id)),
+    )
+    .execute(connection)?;
+    diesel::delete(
+        import_decisions::table
+            .filter(import_decisions::tenant_id.eq(scope.tenant_id()))
+            .filter(import_decisions::job_id.eq(id)),
+    )
+    .execute(connection)?;
+    Ok(())
+}
+
+/// How [`restart_job`] starts a job over.
+#[derive(Debug, Clone, Copy)]
+pub struct Restart<'a> {
+    /// The mode it must be in.
+    pub from_mode: ImportMode,
+    /// The states it may be in.
+    pub from: &'a [ImportStatus],
+    /// The mode it runs in now.
+    pub to_mode: ImportMode,
+    /// Its options (as stored JSON).
+    pub options: &'a str,
 }

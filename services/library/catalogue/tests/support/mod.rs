@@ -72,7 +72,11 @@ impl World {
         options: ImportOptions,
     ) -> ImportJob {
         let scope = self.scope(library);
-        let (job, _) = self.service.local_import_job(&scope, path, &options).await.unwrap();
+        let (job, _) = self
+            .service
+            .local_import_job(&scope, path, &options, ImportMode::Import)
+            .await
+            .unwrap();
         let reader = athenaeum_marc::RecordReader::open(path).unwrap();
         let (_, stop) = watch::channel(false);
         let (_, finished) = self.service.run_job(&scope, job, reader, stop, |_| {}).await.unwrap();
@@ -96,7 +100,10 @@ impl World {
     ) -> ImportJob {
         let api: &dyn CatalogueApi = self.service.as_ref();
         let job = api
-            .create_import(&library.staff, CreateImport { file_name: name.to_string(), options })
+            .create_import(
+                &library.staff,
+                CreateImport { file_name: name.to_string(), options, mode: ImportMode::Import },
+            )
             .await
             .unwrap();
         let mut offset = 0;
