@@ -18,30 +18,34 @@
               application cannot be set up"
 )]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use athenaeum::{Application, Config};
 use athenaeum_identity::api::{AccountRole, CreateAccount};
 use athenaeum_identity::{IdentityApi, IdentityConfig};
-use athenaeum_testkit::{Backend, TestDatabases, prepare_databases};
+use athenaeum_testkit::{Backend, prepare_databases};
 use athenaeum_transport::Call;
 use serde_json::{Value, json};
 
-/// Names the PostgreSQL server's maintenance database, as for the tests.
-const POSTGRES_URL_VARIABLE: &str = "ATHENAEUM_TEST_POSTGRES_URL";
+use support::app::{ADMIN_EMAIL, RunningApp, TENANT_SLUG, bench_config, identity, library};
+use support::figures::{self, Labelled, Measurement, Window, drive_clients};
+use support::http::{graphql, http_client};
+use support::options::{Arguments, warm_up};
+use support::{POSTGRES_URL_VARIABLE, postgres_url};
+
+mod support;
+
 const USAGE: &str = "usage: cargo bench -p athenaeum --bench gateway [-- --quick | --seconds N]";
 /// Measured seconds per workload by default, and with `--quick`.
 const DEFAULT_SECONDS: f64 = 5.0;
 const QUICK_SECONDS: f64 = 1.0;
 /// Concurrent clients of each run.
 const CLIENT_COUNTS: [usize; 2] = [1, 16];
+/// How long a request may take before it counts as an error.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-const TENANT_SLUG: &str = "northshire";
 const OPERATOR_EMAIL: &str = "operator@platform.example";
-const ADMIN_EMAIL: &str = "admin@northshire.example";
 const PATRON_EMAIL: &str = "patron@northshire.example";
 const PASSWORD: &str = "a long benchmark passphrase";
 
@@ -60,26 +64,9 @@ struct Options {
 }
 
 impl Options {
-    fn parse(mut arguments: impl Iterator<Item = String>) -> Result<Options, String> {
-        let mut seconds = DEFAULT_SECONDS;
-        while let Some(argument) = arguments.next() {
-            match argument.as_str() {
-                "--quick" => seconds = QUICK_SECONDS,
-                "--seconds" => {
-                    let value =
-                        arguments.next().ok_or(format!("--seconds needs a number; {USAGE}"))?;
-                    seconds = value
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|number| number.is_finite() && *number > 0.0)
-                        .ok_or(format!("--seconds {value:?} is not a positive number; {USAGE}"))?;
-                }
-                // `cargo bench` hands every benchmark program `--bench`.
-                "--bench" => {}
-                other => return Err(format!("unknown argument {other:?}; {USAGE}")),
-            }
-        }
-        Ok(Options { seconds })
+    fn from_command_line() -> Options {
+        let arguments = Arguments::from_command_line(USAGE);
+        Options { seconds: arguments.seconds_or(DEFAULT_SECONDS, QUICK_SECONDS) }
     }
 
     /// Returns how long `workload` is measured: sign-in runs shorter, as each request
@@ -96,7 +83,7 @@ impl Options {
     /// Returns the unrecorded warm-up before each measurement: connections open, caches
     /// and pools fill.
     fn warm_up(self) -> Duration {
-        Duration::from_secs_f64((self.seconds / 5.0).clamp(0.2, 1.0))
+        warm_up(self.seconds)
     }
 }
 
@@ -116,15 +103,7 @@ enum Workload {
     SignIn,
 }
 
-impl Workload {
-    const ALL: [Workload; 5] = [
-        Workload::Health,
-        Workload::Version,
-        Workload::Me,
-        Workload::RefreshSession,
-        Workload::SignIn,
-    ];
-
+impl Labelled for Workload {
     fn label(self) -> &'static str {
         match self {
             Workload::Health => "GET /healthz (baseline)",
@@ -136,6 +115,16 @@ impl Workload {
     }
 }
 
+impl Workload {
+    const ALL: [Workload; 5] = [
+        Workload::Health,
+        Workload::Version,
+        Workload::Me,
+        Workload::RefreshSession,
+        Workload::SignIn,
+    ];
+}
+
 /// What the clients need to know about the world set up for them.
 #[derive(Debug)]
 struct Target {
@@ -143,25 +132,10 @@ struct Target {
     patron_access_token: String,
 }
 
-/// The application running in this process, and the databases it owns.
-struct RunningApp {
-    base: String,
-    config: Config,
-    databases: TestDatabases,
-    stop: tokio::sync::oneshot::Sender<()>,
-    running: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
 #[tokio::main]
 async fn main() {
-    let options = match Options::parse(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(problem) => {
-            eprintln!("{problem}");
-            std::process::exit(2);
-        }
-    };
-    let postgres_url = std::env::var(POSTGRES_URL_VARIABLE).ok().filter(|url| !url.is_empty());
+    let options = Options::from_command_line();
+    let postgres_url = postgres_url();
     print_preamble(options, postgres_url.is_some());
     benchmark_backend(Backend::Sqlite, options).await;
     if postgres_url.is_some() {
@@ -170,19 +144,8 @@ async fn main() {
 }
 
 fn print_preamble(options: Options, postgres: bool) {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     println!("Athenaeum foundation benchmark: gateway + identity over loopback HTTP");
-    println!(
-        "machine: {cores} cores (std::thread::available_parallelism), {} {}; the load \
-         generator shares them with the server",
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    );
-    if cfg!(debug_assertions) {
-        println!(
-            "WARNING: a debug build; run it with `cargo bench` for figures that mean something"
-        );
-    }
+    figures::print_machine("the load generator shares");
     println!(
         "each workload: {:.1} s warm-up (not recorded), then {} s measured ({} s for signIn), \
          at {} concurrent clients, each on its own keep-alive connection",
@@ -206,23 +169,27 @@ fn print_preamble(options: Options, postgres: bool) {
 /// Starts the application on `backend`, sets up the world, runs every workload and
 /// prints the table.
 async fn benchmark_backend(backend: Backend, options: Options) {
-    let app = start_application(backend).await;
+    let databases = prepare_databases(backend, &athenaeum::app::all_migrations()).await;
+    // The per-address limit on sign-in attempts would measure the limit, not the work.
+    let unlimited = [("ATHENAEUM__IDENTITY__ATTEMPTS_PER_ADDRESS", "1000000000")];
+    let app = RunningApp::start(&bench_config(&databases, &unlimited)).await;
     println!();
     println!("{}", describe_backend(&app).await);
     let target = Arc::new(set_up_world(&app).await);
-    print_header();
+    println!("{}", TABLE.header());
     let mut measurements = Vec::new();
     for workload in Workload::ALL {
         for clients in CLIENT_COUNTS {
             let measurement = measure(workload, clients, &target, options).await;
-            print_row(&measurement);
+            println!("{}", TABLE.row(&measurement, None));
             measurements.push(measurement);
         }
     }
-    print_errors(&measurements);
+    figures::print_errors(&measurements, "");
     print_overhead(&measurements);
     print_sign_in_note(&app.config.identity);
-    stop_application(app).await;
+    app.stop().await;
+    drop(databases);
 }
 
 /// Says why sign-in is slow, and which of its defaults this run changes.
@@ -239,34 +206,6 @@ fn print_sign_in_note(identity: &IdentityConfig) {
         defaults.attempts_per_address,
         defaults.address_window_seconds
     );
-}
-
-async fn start_application(backend: Backend) -> RunningApp {
-    let databases = prepare_databases(backend, &athenaeum::app::all_migrations()).await;
-    let environment: BTreeMap<String, String> = [
-        ("ATHENAEUM__SERVER__LISTEN", "127.0.0.1:0".to_string()),
-        ("ATHENAEUM__DATA__DIR", databases.data_path().display().to_string()),
-        ("ATHENAEUM__DATABASE__URL", databases.config.url.clone()),
-        ("ATHENAEUM__IDENTITY__ATTEMPTS_PER_ADDRESS", "1000000000".to_string()),
-    ]
-    .into_iter()
-    .map(|(name, value)| (name.to_string(), value))
-    .collect();
-    let config = Config::load(None, &environment).expect("the benchmark's configuration loads");
-    let application =
-        Application::build(config.clone(), &[]).await.expect("the application starts");
-    let base = format!("http://127.0.0.1:{}", application.port());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(application.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
-    RunningApp { base, config, databases, stop, running }
-}
-
-async fn stop_application(app: RunningApp) {
-    let _ = app.stop.send(());
-    app.running.await.expect("the server task ends").expect("the server stops cleanly");
-    drop(app.databases);
 }
 
 /// Returns a line naming the backend and the settings its figures depend on.
@@ -313,10 +252,8 @@ fn postgres_settings(url: &str) -> String {
 /// GraphQL; the administrator accepts the emailed invitation and creates the patron with
 /// a password. Returns what the clients need, the patron's access token among it.
 async fn set_up_world(app: &RunningApp) -> Target {
-    let http = new_http_client();
-    let (identity, _worker) = athenaeum::app::identity_service(&app.config, &app.base)
-        .await
-        .expect("the command line's identity service opens");
+    let http = http_client(REQUEST_TIMEOUT);
+    let (identity, _worker) = identity(&app.config, &app.base).await;
     let command_line = identity.command_line_call().expect("the command line gets a token");
     let operator = CreateAccount {
         email: OPERATOR_EMAIL.into(),
@@ -348,16 +285,22 @@ async fn onboard_library(http: &reqwest::Client, base: &str, operator_token: &st
         http,
         base,
         "mutation($input: OnboardTenant!) { onboardTenant(input: $input) { admin { status } } }",
-        json!({ "input": {
-            "slug": TENANT_SLUG, "name": "Northshire Libraries", "timeZone": "Europe/London",
-            "contactEmail": "libraries@northshire.example",
-            "adminEmail": ADMIN_EMAIL, "adminDisplayName": "Ada Administrator"
-        }}),
+        onboard_variables(),
         Some(operator_token),
     )
     .await
     .expect("the operator onboards the library");
     assert_eq!(onboarded["onboardTenant"]["admin"]["status"], "INVITED", "{onboarded}");
+}
+
+/// Returns the variables of `onboardTenant` for the library the benchmarks onboard.
+fn onboard_variables() -> Value {
+    let library = library();
+    json!({ "input": {
+        "slug": library.slug, "name": library.name, "timeZone": library.time_zone,
+        "contactEmail": library.contact_email,
+        "adminEmail": library.admin_email, "adminDisplayName": library.admin_display_name
+    }})
 }
 
 /// Has the administrator accept the emailed invitation with [`PASSWORD`]; returns their
@@ -402,14 +345,6 @@ struct Session {
     refresh_token: String,
 }
 
-fn new_http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client builds")
-}
-
 async fn sign_in(
     http: &reqwest::Client,
     base: &str,
@@ -424,32 +359,6 @@ async fn sign_in(
     })
 }
 
-/// Posts a GraphQL request and returns its `data`, or the first error's message.
-async fn graphql(
-    http: &reqwest::Client,
-    base: &str,
-    query: &str,
-    variables: Value,
-    token: Option<&str>,
-) -> Result<Value, String> {
-    let mut request = http
-        .post(format!("{base}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.map_err(|error| error.to_string())?;
-    let status = response.status();
-    let mut body: Value = response.json().await.map_err(|error| error.to_string())?;
-    if let Some(error) = body["errors"].get(0) {
-        return Err(format!("{status}: {}", error["message"]));
-    }
-    if !status.is_success() {
-        return Err(format!("{status}: {body}"));
-    }
-    Ok(body["data"].take())
-}
-
 /// Returns the string at `path` in `value`, or says what was there instead.
 fn text_at(value: &Value, path: &[&str]) -> Result<String, String> {
     let found = path.iter().fold(value, |inner, key| &inner[key]);
@@ -460,28 +369,35 @@ fn text_at(value: &Value, path: &[&str]) -> Result<String, String> {
 struct Client {
     http: reqwest::Client,
     refresh_token: Option<String>,
+    workload: Workload,
+    target: Arc<Target>,
 }
 
 impl Client {
     /// Makes a client; for `refreshSession` it signs in first to start its own chain.
-    async fn new(workload: Workload, target: &Target) -> Client {
-        let mut client = Client { http: new_http_client(), refresh_token: None };
+    async fn new(workload: Workload, target: &Arc<Target>) -> Client {
+        let mut client = Client {
+            http: http_client(REQUEST_TIMEOUT),
+            refresh_token: None,
+            workload,
+            target: Arc::clone(target),
+        };
         if workload == Workload::RefreshSession {
-            client.start_session(target).await.expect("a client signs in to start its chain");
+            client.start_session().await.expect("a client signs in to start its chain");
         }
         client
     }
 
-    async fn start_session(&mut self, target: &Target) -> Result<(), String> {
-        let session = sign_in(&self.http, &target.base, TENANT_SLUG, PATRON_EMAIL).await?;
+    async fn start_session(&mut self) -> Result<(), String> {
+        let session = sign_in(&self.http, &self.target.base, TENANT_SLUG, PATRON_EMAIL).await?;
         self.refresh_token = Some(session.refresh_token);
         Ok(())
     }
 
-    /// Sends one request of `workload` and checks its answer.
-    async fn send(&mut self, workload: Workload, target: &Target) -> Result<(), String> {
-        let base = &target.base;
-        match workload {
+    /// Sends one request of the client's workload and checks its answer.
+    async fn send(&mut self) -> Result<(), String> {
+        let base = &self.target.base;
+        match self.workload {
             Workload::Health => {
                 let response = self
                     .http
@@ -498,16 +414,16 @@ impl Client {
                 text_at(&data, &["version"]).map(drop)
             }
             Workload::Me => {
-                let token = Some(target.patron_access_token.as_str());
+                let token = Some(self.target.patron_access_token.as_str());
                 let data = graphql(&self.http, base, ME_QUERY, json!({}), token).await?;
                 let email = text_at(&data, &["me", "account", "email"])?;
                 if email == PATRON_EMAIL { Ok(()) } else { Err(format!("me answered {email}")) }
             }
             Workload::RefreshSession => {
-                let rotated = self.refresh(base).await;
+                let rotated = self.refresh().await;
                 if rotated.is_err() {
                     // The chain may be broken: start a new one, outside the figures.
-                    let _ = self.start_session(target).await;
+                    let _ = self.start_session().await;
                 }
                 rotated
             }
@@ -517,59 +433,19 @@ impl Client {
         }
     }
 
-    async fn refresh(&mut self, base: &str) -> Result<(), String> {
+    async fn refresh(&mut self) -> Result<(), String> {
         let token = self.refresh_token.take().ok_or("the client has no session")?;
         let variables = json!({ "refreshToken": token });
-        let data = graphql(&self.http, base, REFRESH_MUTATION, variables, None).await?;
+        let data =
+            graphql(&self.http, &self.target.base, REFRESH_MUTATION, variables, None).await?;
         self.refresh_token = Some(text_at(&data, &["refreshSession", "refreshToken"])?);
         Ok(())
     }
 }
 
-/// What the clients of one run saw.
-#[derive(Debug, Default)]
-struct Tally {
-    latencies: Vec<Duration>,
-    requests: usize,
-    errors: usize,
-    first_error: Option<String>,
-}
-
-impl Tally {
-    fn absorb(&mut self, other: Tally) {
-        self.latencies.extend(other.latencies);
-        self.requests += other.requests;
-        self.errors += other.errors;
-        if self.first_error.is_none() {
-            self.first_error = other.first_error;
-        }
-    }
-}
-
-/// One workload at one concurrency, measured.
-#[derive(Debug)]
-struct Measurement {
-    workload: Workload,
-    clients: usize,
-    measured: Duration,
-    /// Successful requests' latencies, sorted.
-    latencies: Vec<Duration>,
-    requests: usize,
-    errors: usize,
-    first_error: Option<String>,
-}
-
-impl Measurement {
-    fn throughput(&self) -> f64 {
-        self.latencies.len() as f64 / self.measured.as_secs_f64()
-    }
-
-    /// Returns the nearest-rank percentile: the smallest latency that at least `percent`
-    /// per cent of the requests did not exceed.
-    fn percentile(&self, percent: usize) -> Option<Duration> {
-        let count = self.latencies.len();
-        let rank = (percent * count).div_ceil(100).clamp(1, count.max(1));
-        self.latencies.get(rank - 1).copied()
+impl figures::Client for Client {
+    fn request(&mut self) -> impl Future<Output = Result<(), String>> + Send {
+        self.send()
     }
 }
 
@@ -580,114 +456,33 @@ async fn measure(
     clients: usize,
     target: &Arc<Target>,
     options: Options,
-) -> Measurement {
+) -> Measurement<Workload> {
     let mut prepared = Vec::with_capacity(clients);
     for _ in 0..clients {
         prepared.push(Client::new(workload, target).await);
     }
     let measured = options.measured(workload);
-    let window_start = Instant::now() + options.warm_up();
-    let window_end = window_start + measured;
-    let running: Vec<_> = prepared
-        .into_iter()
-        .map(|client| {
-            let target = Arc::clone(target);
-            tokio::spawn(drive(client, workload, target, window_start, window_end))
-        })
-        .collect();
-    let mut tally = Tally::default();
-    for client in running {
-        tally.absorb(client.await.expect("a client ran to the end"));
-    }
-    tally.latencies.sort_unstable();
-    Measurement {
-        workload,
-        clients,
-        measured,
-        latencies: tally.latencies,
-        requests: tally.requests,
-        errors: tally.errors,
-        first_error: tally.first_error,
-    }
+    let window = Arc::new(Window::new(options.warm_up(), measured, 0));
+    let tally = drive_clients(prepared, &window).await;
+    Measurement::new(workload, clients, measured, tally)
 }
 
-/// One client's loop: a request at a time until the window closes.
-async fn drive(
-    mut client: Client,
-    workload: Workload,
-    target: Arc<Target>,
-    window_start: Instant,
-    window_end: Instant,
-) -> Tally {
-    let mut tally = Tally::default();
-    loop {
-        let started = Instant::now();
-        if started >= window_end {
-            return tally;
-        }
-        let outcome = client.send(workload, &target).await;
-        let latency = started.elapsed();
-        if started < window_start {
-            continue;
-        }
-        tally.requests += 1;
-        match outcome {
-            Ok(()) => tally.latencies.push(latency),
-            Err(problem) => {
-                tally.errors += 1;
-                tally.first_error.get_or_insert(problem);
-            }
-        }
-    }
-}
-
-fn print_header() {
-    println!(
-        "{:<26} {:>7} {:>9} {:>10} {:>8} {:>8} {:>8} {:>6}",
-        "workload", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
-    );
-}
-
-fn print_row(measurement: &Measurement) {
-    let milliseconds = |percent| {
-        measurement.percentile(percent).map_or_else(
-            || "-".to_string(),
-            |latency| format!("{:.3}", latency.as_secs_f64() * 1e3),
-        )
-    };
-    println!(
-        "{:<26} {:>7} {:>9} {:>10.1} {:>8} {:>8} {:>8} {:>6}",
-        measurement.workload.label(),
-        measurement.clients,
-        measurement.requests,
-        measurement.throughput(),
-        milliseconds(50),
-        milliseconds(95),
-        milliseconds(99),
-        measurement.errors
-    );
-}
-
-fn print_errors(measurements: &[Measurement]) {
-    for measurement in measurements {
-        if let Some(problem) = &measurement.first_error {
-            println!(
-                "first error of {} at {} clients: {problem}",
-                measurement.workload.label(),
-                measurement.clients
-            );
-        }
-    }
-}
+/// The table of each backend's figures.
+const TABLE: figures::Table = figures::Table {
+    indent: "",
+    workload_width: 26,
+    requests: "requests",
+    rate: ("req/s", 10),
+    latency_width: 8,
+    decimals: 3,
+    extra: None,
+};
 
 /// Prints how much slower than the baseline's median the GraphQL workloads' medians are,
 /// at each concurrency.
-fn print_overhead(measurements: &[Measurement]) {
+fn print_overhead(measurements: &[Measurement<Workload>]) {
     let median = |workload: Workload, clients: usize| {
-        measurements
-            .iter()
-            .find(|found| found.workload == workload && found.clients == clients)
-            .and_then(|found| found.percentile(50))
+        figures::find(measurements, workload, clients).and_then(|found| found.percentile(50))
     };
     println!("GraphQL overhead: p50 / baseline p50 at the same number of clients");
     for workload in [Workload::Version, Workload::Me] {

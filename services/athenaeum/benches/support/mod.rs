@@ -1,0 +1,22 @@
+//! Plumbing the benchmark programs share: the test data and the corpora built from it,
+//! the command line, the figures of measured runs, the application running in process
+//! with its HTTP client, and imports through the catalogue. It measures nothing itself.
+#![allow(
+    dead_code,
+    reason = "each benchmark program includes the whole support folder and uses its own part"
+)]
+
+pub mod app;
+pub mod catalogue;
+pub mod data;
+pub mod figures;
+pub mod http;
+pub mod options;
+
+/// Names the PostgreSQL server's maintenance database, as for the tests.
+pub const POSTGRES_URL_VARIABLE: &str = "ATHENAEUM_TEST_POSTGRES_URL";
+
+/// Returns the PostgreSQL server [`POSTGRES_URL_VARIABLE`] names, if it names one.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_URL_VARIABLE).ok().filter(|url| !url.is_empty())
+}
