@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::imports::{check_options, job_view, new_job_row};
 use super::{CatalogueService, Outcome, not_found};
 use crate::api::*;
+use crate::domain::KeyKind;
 use crate::error::CatalogueError;
 use crate::import::{self, Ending, ImportRun};
 use crate::store::{self, ImportJobRow, ImportProgress, StatusChange};
@@ -39,6 +40,15 @@ impl CatalogueService {
         }
         let permits = Arc::new(tokio::sync::Semaphore::new(self.config.import_workers.max(1)));
         let mut running = tokio::task::JoinSet::new();
+        {
+            let service = Arc::clone(&self);
+            let stop = stop.clone();
+            running.spawn(async move {
+                if let Err(error) = service.backfill_match_keys(stop).await {
+                    tracing::error!(%error, "giving older records their local number and content keys failed; the next start tries again");
+                }
+            });
+        }
         let mut stop_signal = stop.clone();
         loop {
             tokio::select! {
@@ -58,6 +68,55 @@ impl CatalogueService {
             }
         }
         while running.join_next().await.is_some() {}
+    }
+
+    /// Gives records stored before the local number and content rules existed their
+    /// keys for those rules, a batch at a time, until none is left or `stop` turns true.
+    /// Safe beside running imports (keys they wrote are kept) and after a crash (it
+    /// carries on with the records still without a content key).
+    pub async fn backfill_match_keys(&self, stop: watch::Receiver<bool>) -> Outcome<u64> {
+        let mut given = 0;
+        loop {
+            if *stop.borrow() {
+                return Ok(given);
+            }
+            let verifier = self.verifier.clone();
+            let count = self
+                .library
+                .write(move |transaction| {
+                    let records = store::records_without_content_key(transaction, 500)?;
+                    for record in &records {
+                        let marc = crate::records::stored_record(&record.marc)?;
+                        let kind = RecordKind::try_from(record.kind.clone())
+                            .map_err(|error| CatalogueError::Internal(error.to_string()))?;
+                        let keys: Vec<store::KeyRow> = crate::domain::match_keys(&marc, kind, None)
+                            .into_iter()
+                            .filter(|key| matches!(key.kind, KeyKind::Local | KeyKind::Content))
+                            .map(|key| store::KeyRow {
+                                kind: key.kind,
+                                value: key.value,
+                                record_id: record.id.clone(),
+                            })
+                            .collect();
+                        // The record was written under its tenant's scope; this is upkeep
+                        // of that stored work.
+                        let scope = verifier.resumed_work_scope(&record.tenant_id);
+                        store::insert_missing_keys(transaction, &scope, &keys)?;
+                    }
+                    Ok::<_, CatalogueError>(records.len())
+                })
+                .await?;
+            if count == 0 {
+                if given > 0 {
+                    tracing::info!(
+                        records = given,
+                        "older records given local number and content keys"
+                    );
+                }
+                return Ok(given);
+            }
+            given += u64::try_from(count).unwrap_or(0);
+        }
     }
 
     async fn run_queued_import(&self, tenant_id: &str, job_id: &str, stop: watch::Receiver<bool>) {

@@ -192,3 +192,61 @@ pub fn heading_link_counts(
         .get_result(connection)?;
     Ok(HeadingLinkCounts { total, linked })
 }
+
+/// A record whose keys were written before the local number and content rules existed.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct RecordWithoutContentKey {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub tenant_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub id: String,
+    /// The stored record kind ([`crate::api::RecordKind::as_str`]).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub marc: String,
+}
+
+/// Returns up to `limit` records, of any tenant, that have no content key yet: the ones
+/// a catalogue upgraded from a version without that rule must be given keys for.
+pub fn records_without_content_key(
+    connection: &mut DbConnection,
+    limit: i64,
+) -> Outcome<Vec<RecordWithoutContentKey>> {
+    Ok(diesel::sql_query(
+        "SELECT r.tenant_id, r.id, r.kind, r.marc FROM records r \
+         WHERE NOT EXISTS (SELECT 1 FROM record_keys k \
+                           WHERE k.record_id = r.id AND k.kind = 'content') \
+         ORDER BY r.id LIMIT $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(connection)?)
+}
+
+/// Inserts keys a record may already have (a concurrent import wrote them): those it has
+/// are left as they are.
+pub fn insert_missing_keys(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    rows: &[KeyRow],
+) -> Outcome<()> {
+    let tenant_id = scope.tenant_id();
+    for row in rows {
+        let values = (record_keys::tenant_id.eq(tenant_id), row.clone());
+        match connection {
+            DbConnection::Pg(inner) => {
+                diesel::insert_into(record_keys::table)
+                    .values(values)
+                    .on_conflict_do_nothing()
+                    .execute(inner)?;
+            }
+            DbConnection::Sqlite(inner) => {
+                diesel::insert_into(record_keys::table)
+                    .values(values)
+                    .on_conflict_do_nothing()
+                    .execute(inner)?;
+            }
+        }
+    }
+    Ok(())
+}
