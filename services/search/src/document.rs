@@ -14,7 +14,7 @@ use crate::api::BranchHolding;
 
 /// Bumped whenever the schema, the analysis or what documents hold changes: an index of
 /// another version is rebuilt from the catalogue on start.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The index's fields.
 #[derive(Debug, Clone, Copy)]

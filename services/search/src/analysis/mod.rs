@@ -1,20 +1,36 @@
 //! How catalogue text becomes index terms, the same way for records and for queries.
 //!
-//! Words are runs of letters and digits; a letter run directly followed by `#` or `+`
-//! keeps them ("C#", "C++", "F#"), so those languages are not the letter "c". Everything
-//! else splits: "T.S. Eliot" and "T. S. Eliot" both give `t s eliot`, and "9/11" gives
-//! `9 11`, which a query matches as a phrase. Then case and diacritics are folded
-//! ("Brontë" = "bronte", "Æsop" = "aesop"), and English words are stemmed in the `text`
-//! analyzer ("libraries" = "library"); the `exact` analyzer does not stem, for exact
-//! title matches, spelling suggestions and autocomplete.
+//! Three steps, each in its own room:
+//! - the `tokenizer` splits text into words: runs of letters and digits with their
+//!   combining marks (so decomposed text is not split at its accents), running on through
+//!   an apostrophe or romanisation mark inside a word ("yŏnʼgu", "don't") but not after an
+//!   elided article ("l'histoire" gives `l histoire`); a letter run directly followed by
+//!   `#` or `+` keeps them ("C#", "C++"). Everything else splits: "T.S. Eliot" and
+//!   "T. S. Eliot" both give `t s eliot`, and "9/11" gives `9 11`, which a query matches
+//!   as a phrase;
+//! - `folding` makes each word its term as the NACO normalisation rules do: case,
+//!   diacritics, the halves of romanised Cyrillic's ligatures and romanisation marks
+//!   (ʻ ʼ ʹ ʺ) fold away, letters a plain keyboard lacks are spelt as it spells them
+//!   ("Brontë" = "bronte", "Æsop" = "aesop", "Łódź" = "lodz"), and Cyrillic, Greek and
+//!   Armenian are romanised (the `scripts` room: "История" = "Istorii︠a︡" = "istoriia");
+//! - English words are stemmed in the `text` analyzer ("libraries" = "library"); the
+//!   `exact` analyzer does not stem, for exact title matches, spelling suggestions and
+//!   autocomplete.
 //!
 //! Stop words are indexed like any other word: a title such as "To be or not to be" or
 //! "The The" is all stop words, and must still be found. The query side decides how much
 //! they count (see the `query` module).
 
+mod folding;
+mod scripts;
+mod tokenizer;
+
+pub use folding::{CatalogueFolding, fold_word};
+pub use scripts::romanise;
+pub use tokenizer::CatalogueTokenizer;
+
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token,
-    TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenStream,
 };
 
 /// The analyzer of stemmed text fields.
@@ -43,9 +59,9 @@ pub fn register(index: &tantivy::Index) {
 /// The stemming analyzer.
 pub fn text_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(CatalogueTokenizer::default())
-        .filter(RemoveLongFilter::limit(80))
-        .filter(LowerCaser)
+        .filter(CatalogueFolding)
         .filter(AsciiFoldingFilter)
+        .filter(RemoveLongFilter::limit(80))
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -53,9 +69,9 @@ pub fn text_analyzer() -> TextAnalyzer {
 /// The folding analyzer without stemming.
 pub fn exact_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(CatalogueTokenizer::default())
-        .filter(RemoveLongFilter::limit(80))
-        .filter(LowerCaser)
+        .filter(CatalogueFolding)
         .filter(AsciiFoldingFilter)
+        .filter(RemoveLongFilter::limit(80))
         .build()
 }
 
@@ -90,69 +106,6 @@ pub fn title_keys(text: &str) -> Vec<String> {
     keys
 }
 
-/// Splits text into words as described in the module documentation.
-#[derive(Clone, Default)]
-pub struct CatalogueTokenizer {
-    token: Token,
-}
-
-/// The words of one text.
-pub struct CatalogueTokenStream<'a> {
-    text: &'a str,
-    offset: usize,
-    token: &'a mut Token,
-}
-
-impl Tokenizer for CatalogueTokenizer {
-    type TokenStream<'a> = CatalogueTokenStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> CatalogueTokenStream<'a> {
-        self.token.reset();
-        CatalogueTokenStream { text, offset: 0, token: &mut self.token }
-    }
-}
-
-impl TokenStream for CatalogueTokenStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.token.text.clear();
-        let rest = &self.text[self.offset..];
-        let Some((start, _)) = rest.char_indices().find(|(_, c)| c.is_alphanumeric()) else {
-            self.offset = self.text.len();
-            return false;
-        };
-        let start = self.offset + start;
-        let mut end = self.text[start..]
-            .char_indices()
-            .find(|(_, c)| !c.is_alphanumeric())
-            .map_or(self.text.len(), |(index, _)| start + index);
-        // "C#", "C++", "F#": a short letter run glued to # or + keeps them.
-        let word = &self.text[start..end];
-        if word.chars().count() <= 2 && word.chars().all(char::is_alphabetic) {
-            let suffix =
-                self.text[end..].bytes().take_while(|byte| matches!(byte, b'#' | b'+')).count();
-            let followed_by_word =
-                self.text[end + suffix..].chars().next().is_some_and(char::is_alphanumeric);
-            if suffix > 0 && suffix <= 2 && !followed_by_word {
-                end += suffix;
-            }
-        }
-        self.token.position = self.token.position.wrapping_add(1);
-        self.token.offset_from = start;
-        self.token.offset_to = end;
-        self.token.text.push_str(&self.text[start..end]);
-        self.offset = end;
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.token
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +128,48 @@ mod tests {
         assert_eq!(text("Brontë"), text("bronte"));
         assert_eq!(text("Libraries"), text("library"));
         assert_eq!(fold_words("Ænéid, LIBRARIES!"), "aeneid libraries");
+    }
+
+    #[test]
+    fn a_plain_keyboard_finds_every_script_and_romanisation() {
+        // The examples: as catalogued (ALA-LC romanisation, decomposed as the
+        // Library of Congress distributes it) and as typed at a UK keyboard.
+        for (catalogued, typed) in [
+            (
+                "Koguryo\u{306} taeoe cho\u{306}ngbok yo\u{306}n\u{2BC}gu",
+                "Koguryo taeoe chongbok yon'gu",
+            ),
+            ("Koguryŏ taeoe chŏngbok yŏnʼgu", "koguryo taeoe chongbok yongu"),
+            ("Sheʼelot u-teshuvot Ḥakham Tsevi", "She'elot u-teshuvot Hakham Tsevi"),
+            ("İktisat siyasası", "Iktisat siyasasi"),
+            ("Jadāwil al-ḥubb", "Jadawil al-hubb"),
+            ("ʻAl ha-ḥayim", "'al ha-hayim"),
+            ("Istorii\u{FE20}a\u{FE21} russkoi\u{306} literatury", "istoriia russkoi literatury"),
+            ("История русской литературы", "istoriia russkoi literatury"),
+            ("Ἱστορία", "historia"),
+            (
+                "Łódź, Þórr, Ørsted, Ænéid, Straße, Ɔkɔmfo",
+                "lodz thorr orsted aeneid strasse okomfo",
+            ),
+            ("Dvořák ḣ ě ŭ", "dvorak h e u"),
+        ] {
+            assert_eq!(fold_words(catalogued), fold_words(typed), "{catalogued}");
+            assert_eq!(text(catalogued), text(typed), "{catalogued}");
+        }
+    }
+
+    #[test]
+    fn composed_and_decomposed_text_fold_alike() {
+        assert_eq!(fold_words("Cre\u{301}tineau-Joly"), fold_words("Crétineau-Joly"));
+        assert_eq!(fold_words("Cre\u{301}tineau-Joly"), "cretineau joly");
+    }
+
+    #[test]
+    fn other_scripts_keep_their_letters() {
+        assert_eq!(fold_words("שְׁאֵלוֹת"), fold_words("שאלות"));
+        assert_eq!(fold_words("جَدَاوِل"), fold_words("جداول"));
+        assert_ne!(fold_words("बिहानी"), fold_words("बहन"));
+        assert_eq!(fold_words("L'histoire d'Autriche"), "l histoire d autriche");
     }
 
     #[test]
