@@ -9,11 +9,13 @@ pub mod describe;
 pub mod iso2709;
 pub mod json;
 pub mod marc8;
+pub mod normalization;
 mod read;
 mod reading;
 mod record;
 pub mod xml;
 
+pub use normalization::Normalization;
 pub use read::{Format, RecordReader, detect_format};
 pub use reading::{ReadError, ReadOutcome};
 pub use record::{ControlField, DataField, Field, Record, Subfield, Tag};

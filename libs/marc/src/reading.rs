@@ -1,15 +1,13 @@
 //! What every record reader shares: the outcome of reading one record and the error that
 //! says what was wrong with it, the buffered byte source that keeps memory flat whatever
 //! the file size, the numbering of outcomes, and the clean-up every value and leader goes
-//! through (NFC, no characters a record cannot carry, MARC 21's fixed leader positions).
+//! through (no characters a record cannot carry, MARC 21's fixed leader positions). Values
+//! are otherwise kept as they came: never normalised to NFC or NFD.
 //!
 //! It knows no serialisation's syntax and must not import a reader: the readers build on
 //! it, and `read` (which picks a reader for a file) builds on them.
 
-use std::borrow::Cow;
 use std::io::{self, Read};
-
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::Record;
 
@@ -215,9 +213,11 @@ pub(crate) struct TextCleaner {
 }
 
 impl TextCleaner {
-    /// Returns the text as a record holds it: in NFC, without the C0 control characters
-    /// (other than tab, line feed and carriage return) and the non-characters
-    /// U+FFFE/U+FFFF that neither ISO 2709 values nor XML 1.0 can carry.
+    /// Returns the text as a record holds it: as it came, in whatever Unicode form it came
+    /// (never normalised: composing or decomposing would change the bytes an export gives
+    /// back), without the C0 control characters (other than tab, line feed and carriage
+    /// return) and the non-characters U+FFFE/U+FFFF that neither ISO 2709 values nor XML
+    /// 1.0 can carry.
     pub(crate) fn clean(&mut self, raw: &str, code: Option<char>) -> String {
         // The common case, printable ASCII, needs nothing but a copy.
         if raw.bytes().all(|byte| (0x20..0x80).contains(&byte)) {
@@ -229,26 +229,18 @@ impl TextCleaner {
         if raw.contains('\u{FFFD}') && !self.lost_in.contains(&code) {
             self.lost_in.push(code);
         }
-        let kept: Cow<'_, str> = if needs_removal {
-            Cow::Owned(
-                raw.chars()
-                    .filter(|character| {
-                        let keep = is_allowed_char(*character);
-                        if !keep {
-                            self.removed.push(*character);
-                        }
-                        keep
-                    })
-                    .collect(),
-            )
-        } else {
-            Cow::Borrowed(raw)
-        };
-        if kept.is_ascii() || is_nfc_quick(kept.chars()) == IsNormalized::Yes {
-            kept.into_owned()
-        } else {
-            kept.nfc().collect()
+        if !needs_removal {
+            return raw.to_string();
         }
+        raw.chars()
+            .filter(|character| {
+                let keep = is_allowed_char(*character);
+                if !keep {
+                    self.removed.push(*character);
+                }
+                keep
+            })
+            .collect()
     }
 
     /// Adds the warnings for the field just cleaned, tagged `tag`, and starts over.
@@ -370,10 +362,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clean_text_composes_to_nfc_and_drops_control_characters() {
+    fn clean_text_keeps_the_unicode_form_it_was_given_and_drops_control_characters() {
         let mut cleaner = TextCleaner::default();
         let text = cleaner.clean("Cafe\u{301}\u{1B}!", Some('a'));
-        assert_eq!(text, "Caf\u{E9}!");
+        assert_eq!(text, "Cafe\u{301}!");
+        assert_eq!(cleaner.clean("Caf\u{E9}", Some('b')), "Caf\u{E9}");
         let mut warnings = Vec::new();
         cleaner.finish_field("245", &mut warnings);
         assert_eq!(warnings.len(), 1);

@@ -1,7 +1,9 @@
 //! The MARC record as every other room sees it: a leader and an ordered list of fields,
-//! all text already in UTF-8 (NFC). Readers build it, writers serialise it; it keeps
-//! field order, repeated fields and subfields, and indicators exactly as they came, so a
-//! record read and written again says the same thing.
+//! all text already in UTF-8, in the Unicode form it came in (see [`crate::normalization`]
+//! for comparing). Readers build it, writers serialise it; it keeps field order, repeated
+//! fields and subfields, indicators and the bytes of every value exactly as they came, so
+//! a record read and written again is the same record, byte for byte where the syntax
+//! allows.
 
 use serde::{Deserialize, Serialize};
 
@@ -182,7 +184,9 @@ impl Field {
 pub struct Record {
     /// The leader, always 24 ASCII characters (readers repair short or broken leaders
     /// and say so). Positions 00-04 (length) and 12-16 (base address) are recomputed by
-    /// the ISO 2709 writer; position 09 is `a` (UTF-8) once read.
+    /// the ISO 2709 writer. Position 09 is as it came from MARCXML (whose text is
+    /// Unicode whatever it says); from ISO 2709 it is `a`, or blank for a record all in
+    /// ASCII whose leader said MARC-8 (see [`Record::character_coding_scheme`]).
     pub leader: String,
     /// The fields, in the order they came.
     pub fields: Vec<Field>,
@@ -247,8 +251,37 @@ impl Record {
         })
     }
 
+    /// Returns leader/09 as the ISO 2709 reader keeps it and writer writes it: blank
+    /// (MARC-8) when the leader says blank and every indicator, subfield code and value is
+    /// ASCII, whose bytes are the same in MARC-8 and in UTF-8, so such a record keeps the
+    /// leader it came with; `a` (Unicode, written as UTF-8) otherwise.
+    ///
+    /// Cost: one pass over the record's text when the leader says blank.
+    pub fn character_coding_scheme(&self) -> char {
+        char::from(coding_scheme(self.leader.as_bytes().get(9).copied(), &self.fields))
+    }
+
     /// Returns the control number (`001`), trimmed, if present and not empty.
     pub fn control_number(&self) -> Option<&str> {
         self.control("001").map(str::trim).filter(|value| !value.is_empty())
     }
+}
+
+/// Returns leader/09 for a record whose leader says `leader_says` and which holds
+/// `fields`: see [`Record::character_coding_scheme`].
+pub(crate) fn coding_scheme(leader_says: Option<u8>, fields: &[Field]) -> u8 {
+    let all_ascii = || {
+        fields.iter().all(|field| match field {
+            Field::Control(control) => control.value.is_ascii(),
+            Field::Data(data) => {
+                data.ind1.is_ascii()
+                    && data.ind2.is_ascii()
+                    && data
+                        .subfields
+                        .iter()
+                        .all(|subfield| subfield.code.is_ascii() && subfield.value.is_ascii())
+            }
+        })
+    };
+    if leader_says == Some(b' ') && all_ascii() { b' ' } else { b'a' }
 }

@@ -6,7 +6,7 @@ mod corpus;
 
 use std::path::PathBuf;
 
-use athenaeum_marc::{Record, RecordReader, iso2709};
+use athenaeum_marc::{Normalization, Record, RecordReader, iso2709};
 use corpus::{data_file, errors, files_in, marc_data, read_all, read_records, subfield};
 
 /// Every file of the malformed corpora, whatever its extension (JSON and MARCMaker files
@@ -290,9 +290,15 @@ fn a_directory_whose_lengths_omit_the_terminator_is_read_from_the_terminators() 
     assert_eq!(subfield(record, "260", 'b'), Some("Capital Commission of Prince Edward Island,"));
 }
 
-/// Returns the letters and digits of `text`, lowercased.
+/// Returns the letters and digits of `text`, composed (NFC: records keep the decomposed
+/// text they came with, Open Library's expectations are composed) and lowercased.
 fn letters(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    Normalization::Nfc
+        .text(text)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Returns the letters of every title-like subfield of `record`.

@@ -35,7 +35,7 @@ pub use text::fold;
 pub use title::{AlternateTitle, AlternateTitleKind, Title, UniformTitle};
 pub use work::isbn_cluster;
 
-use crate::{DataField, Field, Record};
+use crate::{DataField, Field, Normalization, Record};
 
 /// Returns the data fields tagged `tag`. Compares tag bytes, which is cheaper than
 /// [`Record::data_fields`] when a record is asked for thirty tags.
@@ -138,9 +138,19 @@ pub struct Description {
 /// "Pride and prejudice" by Austen shares `pride and prejudice/austen jane`, while
 /// "Pride and prejudice and zombies" does not.
 ///
+/// Every part is in Unicode NFC whatever form the record's values are in: the record is
+/// read through [`Normalization::Nfc`], so a record and its decomposed (NFD) twin give
+/// equal descriptions.
+///
 /// Cost: a few microseconds for a typical book record; allocation is proportional to the
-/// record's size.
+/// record's size, and a record not already in NFC is copied once.
 pub fn describe(record: &Record) -> Description {
+    let record = Normalization::Nfc.record(record);
+    describe_composed(&record)
+}
+
+/// Returns what `record`, whose values are in NFC, says.
+fn describe_composed(record: &Record) -> Description {
     let kind = RecordKind::from_leader(record.leader_at(6));
     let bibliographic = kind == RecordKind::Bibliographic;
     // A record whose leader/06 is blank or unknown but which has a title proper is a

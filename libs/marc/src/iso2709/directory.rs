@@ -122,6 +122,9 @@ pub(super) fn locate_fields<'a>(
         }
     }
     let Some(lost) = failure else {
+        if repairs.is_empty() {
+            repairs.extend(layout_note(&fields, data.len(), base));
+        }
         warnings.extend(repairs);
         return Ok(fields);
     };
@@ -188,6 +191,37 @@ pub(super) fn locate_fields<'a>(
         pieces.len(),
         place.at(0)
     ))
+}
+
+/// Returns a note when the fields, each where its directory entry places it, do not lie
+/// one after another in directory order and fill the data area: a writer lays them out
+/// so, and the record would not come back as the same bytes. The fields are kept in the
+/// directory's order.
+fn layout_note(fields: &[RawField<'_>], data_length: usize, base: usize) -> Option<String> {
+    let mut expected_start = 0;
+    for (index, field) in fields.iter().enumerate() {
+        let start = field.start - base;
+        if start != expected_start {
+            let what = if start > expected_start {
+                format!("{} bytes that no directory entry points to", start - expected_start)
+            } else {
+                "the field before it in the directory".to_string()
+            };
+            return Some(format!(
+                "the directory's entry {} (field {}) starts its field at {start}, after {what} in the data area; the fields were kept in the directory's order",
+                index + 1,
+                field.tag
+            ));
+        }
+        // The field's bytes and its terminator.
+        expected_start = start + field.bytes.len() + 1;
+    }
+    (expected_start < data_length).then(|| {
+        format!(
+            "the data area holds {} bytes after its last field that no directory entry points to; they were left out",
+            data_length - expected_start
+        )
+    })
 }
 
 fn describe_span(entry: &DirectoryEntry) -> String {

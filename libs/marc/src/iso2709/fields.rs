@@ -8,6 +8,7 @@ use super::directory::RawField;
 use super::{SUBFIELD_DELIMITER, is_indicator_char};
 use crate::marc8;
 use crate::reading::{Place, TextCleaner, non_ascii_code};
+use crate::record::coding_scheme;
 use crate::{ControlField, DataField, Field, Subfield, Tag};
 
 /// How a record's text is encoded.
@@ -18,7 +19,8 @@ enum Encoding {
 }
 
 /// Decodes every field to text and builds the record's fields. Decides the record's
-/// encoding by sniffing the bytes, and sets leader/09 accordingly.
+/// encoding by sniffing the bytes, and sets leader/09 accordingly: `a` for Unicode text,
+/// or blank kept for a record all in ASCII (see [`crate::Record::character_coding_scheme`]).
 pub(super) fn decode_fields(
     raw_fields: &[RawField<'_>],
     leader: &mut [u8; 24],
@@ -103,7 +105,7 @@ pub(super) fn decode_fields(
         fields.push(field_from_text(raw.tag, text, &mut cleaner, &mut warnings));
         cleaner.finish_field(raw.tag.as_str(), &mut warnings);
     }
-    leader[9] = b'a';
+    leader[9] = coding_scheme(Some(leader_says), &fields);
     Ok((fields, warnings))
 }
 

@@ -314,7 +314,6 @@ fn parse_record(
     let (fields, encoding_warnings) =
         decode_fields(&raw_fields, &mut leader, place).map_err(&fail)?;
     warnings.extend(encoding_warnings);
-    leader[9] = b'a';
     Ok((Record { leader: leader_text(&leader), fields }, warnings))
 }
 

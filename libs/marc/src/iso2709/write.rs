@@ -8,6 +8,7 @@
 use super::{
     FIELD_TERMINATOR, MAX_RECORD_LENGTH, RECORD_TERMINATOR, SUBFIELD_DELIMITER, is_indicator_char,
 };
+use crate::record::coding_scheme;
 use crate::{Field, Record};
 
 /// Why a record could not be written.
@@ -22,8 +23,13 @@ pub struct WriteError {
 
 /// Appends `record` to `out` as one ISO 2709 record in UTF-8.
 ///
-/// The record length (leader/00-04), base address (12-16) and directory are computed;
-/// leader/09 is written as `a`. Nothing is appended when an error is returned.
+/// The record length (leader/00-04), base address (12-16) and directory (in field order,
+/// each field right after the one before) are computed; leader/09 is written as `a`
+/// unless the record is all ASCII and its leader says MARC-8 (blank), which ASCII also
+/// is (see [`Record::character_coding_scheme`]). Everything else, the rest of the
+/// leader, indicators, codes and every value, is written as the record holds it, so a
+/// record read from a well-formed UTF-8 (or ASCII) file comes back byte for byte.
+/// Nothing is appended when an error is returned.
 ///
 /// # Errors
 /// Returns a [`WriteError`] when the record cannot be written faithfully: it would be
@@ -67,7 +73,8 @@ pub fn write_record(record: &Record, out: &mut Vec<u8>) -> Result<(), WriteError
     let record_start = out.len();
     push_digits(total, 5, out);
     out.extend_from_slice(&leader[5..9]);
-    out.push(b'a');
+    // Blank only for a record all in ASCII whose leader says MARC-8: its bytes are MARC-8.
+    out.push(coding_scheme(Some(leader[9]), &record.fields));
     out.extend_from_slice(&leader[10..12]);
     push_digits(base, 5, out);
     out.extend_from_slice(&leader[17..24]);

@@ -1,16 +1,16 @@
-//! MARC-8, the character set of older MARC records, decoded to Unicode (NFC).
+//! MARC-8, the character set of older MARC records, decoded to Unicode as the Library of
+//! Congress's MARC-8 to Unicode mappings give it: each combining mark after its base
+//! letter (decomposed), and nothing composed or reordered afterwards.
 //!
 //! It only decodes, and it trusts its caller that the bytes are MARC-8: telling MARC-8
 //! from UTF-8 or a Windows code page is the reader's business, not this room's.
 
 mod tables;
 
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
-
 /// Text decoded from MARC-8, and what could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Decoded {
-    /// The text, in Unicode NFC.
+    /// The text, as the mappings give it: not normalised (see [`decode`]).
     pub text: String,
     /// Each problem met, in plain words with its byte offset (an unknown character, an
     /// incomplete escape sequence). Empty when the decoding was clean.
@@ -26,6 +26,12 @@ pub struct Decoded {
 /// characters (the subfield delimiter 0x1F, the field and record terminators 0x1E and
 /// 0x1D among them) pass through unchanged.
 ///
+/// The text is not normalised: a letter and its diacritics come out decomposed (`e` then
+/// U+0301, never `é`), several marks on one letter in the order MARC-8 wrote them, and a
+/// character the tables map to a precomposed one (Cyrillic `Й`, Vietnamese `ơ`) as that
+/// character. This is what other converters that follow the same tables give, and what
+/// the Library of Congress distributes as UTF-8; callers that compare text normalise it.
+///
 /// The sets in use start as MARC-8's defaults, Basic Latin (ASCII) as G0 and Extended
 /// Latin (ANSEL) as G1. An escape sequence changes them until the next one, or until the
 /// next subfield delimiter or terminator, where the defaults return: so a field decodes
@@ -40,10 +46,10 @@ pub struct Decoded {
 /// character 0x7F (dropped, as ISO 2022 drops it).
 ///
 /// Cost: one pass over `bytes`, a table look-up per character (a binary search for East
-/// Asian ones); it allocates the text and, only when the text needs it, its NFC form.
+/// Asian ones); it allocates the text.
 pub fn decode(bytes: &[u8]) -> Decoded {
     if bytes.iter().all(|&byte| byte < DELETE && byte != ESCAPE) {
-        // Pure ASCII, the bulk of most records, is already UTF-8 and NFC.
+        // Pure ASCII, the bulk of most records, is already UTF-8.
         if let Ok(text) = String::from_utf8(bytes.to_vec()) {
             return Decoded { text, problems: Vec::new() };
         }
@@ -227,7 +233,7 @@ impl<'a> Decoder<'a> {
         }
         self.release_marks_without_base();
 
-        Decoded { text: to_nfc(self.text), problems: self.problems }
+        Decoded { text: self.text, problems: self.problems }
     }
 
     /// Reads the graphic character at the current position in `set`.
@@ -451,24 +457,6 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Returns `text` in NFC, normalising only from the last ASCII character before the first
-/// other one: an ASCII run is NFC whatever follows, save its last letter, which a
-/// combining mark after it may compose with.
-fn to_nfc(text: String) -> String {
-    let Some(first_beyond_ascii) = text.bytes().position(|byte| !byte.is_ascii()) else {
-        return text;
-    };
-    let start = first_beyond_ascii.saturating_sub(1);
-    let tail = &text[start..];
-    if is_nfc_quick(tail.chars()) == IsNormalized::Yes {
-        return text;
-    }
-    let mut normalised = String::with_capacity(text.len());
-    normalised.push_str(&text[..start]);
-    normalised.extend(tail.nfc());
-    normalised
-}
-
 /// Returns the character of `code` in a table sorted by code.
 fn look_up(table: &[(u32, char)], code: u32) -> Option<char> {
     table.binary_search_by_key(&code, |&(key, _)| key).ok().map(|index| table[index].1)
@@ -513,7 +501,7 @@ mod tests {
     #[test]
     fn combining_marks_in_the_tables_are_combining_in_unicode() {
         // A mark that Unicode does not treat as combining would be moved after its
-        // letter for nothing; NFC's canonical ordering relies on the classes.
+        // letter for nothing, and normalising the text later relies on the classes.
         let all = [
             &tables::BASIC_LATIN,
             &tables::EXTENDED_LATIN,

@@ -225,13 +225,14 @@ pub(super) fn parse_record_element(
         cleaner.finish_field(unclosed.tag.as_str(), &mut warnings);
         fields.push(Field::Data(unclosed));
     }
-    let mut leader = leader.unwrap_or_else(|| {
+    // Leader/09 is kept as it came: MARCXML text is Unicode whatever it says, and the
+    // ISO 2709 writer sets it from the text.
+    let leader = leader.unwrap_or_else(|| {
         warnings.push("the record has no leader; a default leader was given".to_string());
         let mut default = [b' '; 24];
         default.copy_from_slice(DEFAULT_LEADER.as_bytes());
         default
     });
-    leader[9] = b'a';
     Ok((Record { leader: leader_text(&leader), fields }, warnings))
 }
 

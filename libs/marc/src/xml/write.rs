@@ -93,17 +93,13 @@ fn record_element(
         message,
         control_number: record.control_number().map(str::to_string),
     };
-    let mut leader: String = record.leader.clone();
-    if leader.len() == 24 && leader.is_ascii() {
-        leader.replace_range(9..10, "a");
-    }
     out.push_str(indent);
     out.push_str("<record");
     out.push_str(attributes);
     out.push_str(">\n");
     out.push_str(indent);
     out.push_str("  <leader>");
-    escape_into(&leader, false, out)
+    escape_into(&record.leader, false, out)
         .map_err(|bad| unwritable(format!("the leader holds {bad}")))?;
     out.push_str("</leader>\n");
     for field in &record.fields {

@@ -152,12 +152,16 @@ for path in sys.argv[1:]:
     counts
 }
 
-/// Returns the record with the leader positions a writer recomputes (record length
-/// 00-04 and base address 12-16) blanked, for comparing records across ISO 2709.
-pub fn without_lengths(record: &Record) -> Record {
+/// Returns the record as ISO 2709 gives it back, for comparing records across it: the
+/// leader positions the writer recomputes (record length 00-04 and base address 12-16)
+/// zeroed, and leader/09 as the writer writes it (`a` unless the record is all ASCII and
+/// says MARC-8; a MARCXML record may say blank beside Unicode text).
+pub fn as_iso2709_gives_back(record: &Record) -> Record {
     let mut record = record.clone();
     if record.leader.len() == 24 && record.leader.is_ascii() {
+        let scheme = record.character_coding_scheme().to_string();
         record.leader.replace_range(0..5, "00000");
+        record.leader.replace_range(9..10, &scheme);
         record.leader.replace_range(12..17, "00000");
     }
     record
