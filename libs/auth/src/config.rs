@@ -24,6 +24,11 @@ pub struct AuthConfig {
     /// SPKI PEM file of the public key that services verify with. Empty:
     /// `<data dir>/keys/token-verification.pem`, written beside a generated signing key.
     pub verification_key_file: String,
+    /// How often, in milliseconds, a process re-reads the revocation list (accounts and
+    /// sessions signed out, libraries suspended): from identity's database where
+    /// identity runs, from the identity service elsewhere. The longest a signed-out token
+    /// keeps working in another process is about this long.
+    pub revocation_refresh_ms: u64,
 }
 
 impl Default for AuthConfig {
@@ -37,11 +42,17 @@ impl Default for AuthConfig {
             signing_key_file: String::new(),
             signing_key_pem: String::new(),
             verification_key_file: String::new(),
+            revocation_refresh_ms: 1_000,
         }
     }
 }
 
 impl AuthConfig {
+    /// Returns how often the revocation list is re-read (at least every 50 ms apart).
+    pub fn revocation_refresh(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.revocation_refresh_ms.max(50))
+    }
+
     /// Returns a copy with secrets replaced by `***`.
     pub fn masked(&self) -> AuthConfig {
         let mut copy = self.clone();

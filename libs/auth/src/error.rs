@@ -12,9 +12,24 @@ pub enum AuthError {
     /// another audience or issuer; the reason says which.
     #[error("the access token is not valid ({0}); sign in again")]
     InvalidToken(String),
+    /// The token was valid when issued, but its account or session has been signed out
+    /// since; the message says which.
+    #[error("{0}")]
+    Revoked(String),
     /// The caller is signed in but lacks the role the operation needs.
     #[error("{0}")]
     Forbidden(String),
+    /// The library (named by its name) is suspended: its people's tokens are refused and
+    /// its catalogue is shown to nobody.
+    #[error("{0} is not in service at the moment; its accounts and catalogue return when it does")]
+    OutOfService(String),
+    /// This process has not yet received identity's revocation list, so it cannot tell
+    /// whether a token has been signed out.
+    #[error(
+        "signed-in requests cannot be checked yet: this server is still receiving the list of \
+         signed-out sessions; try again in a few seconds"
+    )]
+    RevocationsUnknown,
     /// A key file is missing, unreadable or not an Ed25519 key.
     #[error("signing key problem: {0}")]
     Key(String),
@@ -24,8 +39,11 @@ impl AuthError {
     /// Returns the shared error code.
     pub fn code(&self) -> ErrorCode {
         match self {
-            AuthError::MissingToken | AuthError::InvalidToken(_) => ErrorCode::Unauthenticated,
-            AuthError::Forbidden(_) => ErrorCode::Forbidden,
+            AuthError::MissingToken | AuthError::InvalidToken(_) | AuthError::Revoked(_) => {
+                ErrorCode::Unauthenticated
+            }
+            AuthError::Forbidden(_) | AuthError::OutOfService(_) => ErrorCode::Forbidden,
+            AuthError::RevocationsUnknown => ErrorCode::Unavailable,
             AuthError::Key(_) => ErrorCode::Internal,
         }
     }

@@ -350,6 +350,12 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
+/// Request of [`IdentityApi::revocations`](crate::IdentityApi::revocations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRevocations {}
+
+pub use athenaeum_auth::Revocations;
+
 /// Where an outgoing mail is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -442,7 +448,8 @@ athenaeum_transport::service_api! {
         /// `NOT_FOUND` when there is none (or it is suspended).
         fn find_tenant(FindTenant) -> PublicTenant;
         /// Signs in. Fails with one message whether the email or the password was wrong;
-        /// `RATE_LIMITED` after repeated failures.
+        /// `RATE_LIMITED` for a client that keeps failing (never for a right password
+        /// from a client that has not failed).
         fn sign_in(SignIn) -> Session;
         /// Exchanges a refresh token for a new session. Presenting a token that was
         /// already exchanged signs out its whole family.
@@ -454,11 +461,19 @@ athenaeum_transport::service_api! {
         /// Confirms an email address.
         fn verify_email(OneTimeToken) -> Account;
         /// Emails a password-reset link if the account exists; answers the same either way.
+        /// `RATE_LIMITED` after a few requests for one account or from one address.
         fn request_password_reset(RequestPasswordReset) -> Done;
         /// Sets a new password with a reset link and signs out every session.
         fn reset_password(SetPasswordWithToken) -> Done;
-        /// Changes the caller's password.
+        /// Changes the caller's password and signs the account out everywhere, this
+        /// session too. `VALIDATION` when the current password is wrong, `RATE_LIMITED`
+        /// after repeated wrong ones.
         fn change_password(ChangePassword) -> Done;
+        /// Returns the revocation facts that every process verifying tokens follows:
+        /// accounts and sessions signed out within an access token's lifetime, and the
+        /// libraries suspended now. Anyone who reaches the internal routes (it names only
+        /// ids and library names); not in the public schema.
+        fn revocations(ListRevocations) -> Revocations;
         /// Lists outgoing mail. Operators only.
         fn list_mail(ListMail) -> MailPage;
         /// Puts a parked mail back in the queue. Operators only.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
 use athenaeum_transport::Call;
-use athenaeum_transport::graphql::{Page, page, page_size, request_call, to_graphql_error};
+use athenaeum_transport::graphql::{Page, cost, page, page_size, request_call, to_graphql_error};
 
 use crate::api::*;
 
@@ -27,6 +27,7 @@ impl IdentityQuery {
     }
 
     /// Every tenant, oldest first. Operators only.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn tenants(
         &self,
         context: &Context<'_>,
@@ -42,6 +43,7 @@ impl IdentityQuery {
     }
 
     /// The accounts of the caller's library, oldest first. Staff and admins.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn accounts(
         &self,
         context: &Context<'_>,
@@ -58,6 +60,7 @@ impl IdentityQuery {
 
     /// Outgoing mail of the account service, oldest first; `PARKED` shows what failed
     /// too often and waits for an operator. Operators only.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn mail_outbox(
         &self,
         context: &Context<'_>,

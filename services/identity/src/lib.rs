@@ -18,7 +18,7 @@ mod service;
 pub mod store;
 
 pub use api::{IdentityApi, IdentityClient, identity_routes};
-pub use assembly::{assemble, build};
+pub use assembly::{assemble, build, follow_revocations};
 pub use config::IdentityConfig;
 pub use error::IdentityError;
 pub use service::{IdentityService, PLATFORM_TENANT_ID, PLATFORM_TENANT_SLUG};

@@ -1,4 +1,5 @@
-//! The mail identity sends: invitations, password resets and email verification. The
+//! The mail identity sends: invitations, password resets, email verification and the
+//! warning that someone keeps failing to sign in to an account. The
 //! outbox stores the template name and parameters; these templates turn them into text
 //! when the worker sends. They only render: what is queued, and when, is the service's
 //! decision.
@@ -12,6 +13,8 @@ pub const INVITATION: &str = "invitation";
 pub const PASSWORD_RESET: &str = "password_reset";
 /// The template of an email-verification link.
 pub const EMAIL_VERIFICATION: &str = "email_verification";
+/// The template of the warning that someone keeps failing to sign in to an account.
+pub const SIGN_IN_WARNING: &str = "sign_in_warning";
 
 /// Renders identity's templates.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,6 +70,21 @@ impl MailRenderer for IdentityMail {
                     hours = text("expires_in_hours")?,
                 ),
             ),
+            SIGN_IN_WARNING => (
+                "Someone is trying to sign in to your account".to_string(),
+                format!(
+                    "Hello {name},\n\n\
+                     Someone has tried {failures} times to sign in to your account at \
+                     {library} with a wrong password. Each further wrong try makes them \
+                     wait longer, and your own sign-ins keep working.\n\n\
+                     If it was you, there is nothing to do. If it was not, make sure your \
+                     password is long and used nowhere else, and change it once you are \
+                     signed in.\n",
+                    name = text("display_name")?,
+                    failures = text("failures")?,
+                    library = text("tenant_name")?,
+                ),
+            ),
             other => return Err(RenderError::UnknownTemplate(other.to_string())),
         };
         Ok(RenderedMail { subject, text_body, html_body: None })
@@ -90,5 +108,17 @@ mod tests {
         assert!(mail.text_body.contains("http://127.0.0.1:8080/accept-invitation?token=abc"));
         let missing = IdentityMail.render(PASSWORD_RESET, &params).unwrap_err();
         assert!(matches!(missing, RenderError::MissingParameter { .. }), "{missing:?}");
+    }
+
+    #[test]
+    fn the_sign_in_warning_says_how_often_and_where() {
+        let params = serde_json::json!({
+            "tenant_name": "Northshire Libraries",
+            "display_name": "Ada",
+            "failures": "10",
+        });
+        let mail = IdentityMail.render(SIGN_IN_WARNING, &params).unwrap();
+        assert!(mail.text_body.contains("tried 10 times"), "{}", mail.text_body);
+        assert!(mail.text_body.contains("Northshire Libraries"), "{}", mail.text_body);
     }
 }

@@ -1,6 +1,8 @@
-//! Sliding-window counters that slow down password guessing: per account (failures)
-//! and per client address (attempts). They only count; the service decides what to
-//! count and what to refuse.
+//! Counters that slow down password guessing and mail flooding: sliding windows of events
+//! per key ([`RateLimiter`]: failures per address, reset requests) and failures per key
+//! remembered for a while after the last one ([`FailureLog`]: a client's failures on an
+//! account, an account's failures, for the waits `domain::backoff` decides). They only
+//! count; the service decides what to count and what to refuse.
 //!
 //! Counters live in this process's memory. In a split deployment with several identity
 //! processes each keeps its own, so the effective limit is per process; a shared store
@@ -53,11 +55,61 @@ impl RateLimiter {
         prune(queue, now, self.window);
         queue.push_back(now);
     }
+}
 
-    /// Forgets every event of `key` (after a successful sign-in).
+/// Failures per key: how many, and when the last was; a key is forgotten `memory` after
+/// its last failure.
+#[derive(Debug)]
+pub struct FailureLog {
+    memory: Duration,
+    entries: Mutex<HashMap<String, Failures>>,
+}
+
+/// The failures of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    /// How many, since the key was last cleared or forgotten.
+    pub count: u32,
+    /// When the last one happened.
+    pub last: Instant,
+}
+
+impl FailureLog {
+    /// Creates a log that forgets a key `memory` after its last failure.
+    pub fn new(memory: Duration) -> FailureLog {
+        FailureLog { memory, entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// Returns the failures `key` has to its name at `now`, if any.
+    pub fn failures(&self, key: &str, now: Instant) -> Option<Failures> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.get(key).copied().filter(|failures| !self.forgotten(failures, now))
+    }
+
+    /// Records a failure of `key` at `now` and returns its failures since.
+    pub fn record(&self, key: &str, now: Instant) -> Failures {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() > 100_000 {
+            // Bound memory under a flood of distinct keys: drop what is forgotten anyway.
+            entries.retain(|_, failures| !self.forgotten(failures, now));
+        }
+        let entry = entries.entry(key.to_string()).or_insert(Failures { count: 0, last: now });
+        if self.forgotten(entry, now) {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+        *entry
+    }
+
+    /// Forgets every failure of `key` (after it succeeded).
     pub fn clear(&self, key: &str) {
-        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        events.remove(key);
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.remove(key);
+    }
+
+    fn forgotten(&self, failures: &Failures, now: Instant) -> bool {
+        now.saturating_duration_since(failures.last) >= self.memory
     }
 }
 
@@ -80,7 +132,21 @@ mod tests {
         let wait = limiter.wait_time("a").unwrap();
         assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60), "{wait:?}");
         assert_eq!(limiter.wait_time("b"), None);
-        limiter.clear("a");
-        assert_eq!(limiter.wait_time("a"), None);
+    }
+
+    #[test]
+    fn failures_add_up_until_cleared_or_forgotten_a_while_after_the_last() {
+        let log = FailureLog::new(Duration::from_secs(60));
+        let start = Instant::now();
+        log.record("a", start);
+        let second = log.record("a", start + Duration::from_secs(50));
+        assert_eq!(second.count, 2);
+        let later = start + Duration::from_secs(100);
+        assert_eq!(log.failures("a", later).map(|failures| failures.count), Some(2));
+        assert_eq!(log.failures("b", later), None);
+        assert_eq!(log.failures("a", start + Duration::from_secs(110)), None);
+        assert_eq!(log.record("a", start + Duration::from_secs(111)).count, 1);
+        log.clear("a");
+        assert_eq!(log.failures("a", start + Duration::from_secs(111)), None);
     }
 }

@@ -27,6 +27,8 @@ diesel::table! {
         email_verified_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_generation -> Integer,
+        tokens_revoked_at -> Nullable<Timestamp>,
     }
 }
 

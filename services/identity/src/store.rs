@@ -46,6 +46,8 @@ pub struct AccountRow {
     pub email_verified_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Raised each time the account is signed out everywhere; tokens carry it.
+    pub token_generation: i32,
 }
 
 /// A new account, for [`insert_account`]; its tenant is the scope's. Its email is not
@@ -195,6 +197,7 @@ pub fn insert_account(
         email_verified_at: None,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        token_generation: 0,
     })
 }
 
@@ -287,6 +290,22 @@ pub fn update_password(
 ) -> Result<usize, DbError> {
     Ok(diesel::update(account_by_id(scope, id))
         .set((accounts::password_hash.eq(password_hash), accounts::updated_at.eq(now)))
+        .execute(connection)?)
+}
+
+/// Signs an account out everywhere: raises its token generation, so that every access
+/// token issued before is refused, and notes when. Returns the rows changed.
+pub fn revoke_account_tokens(
+    connection: &mut DbConnection,
+    scope: &TenantScope,
+    id: &str,
+    now: Timestamp,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(account_by_id(scope, id))
+        .set((
+            accounts::token_generation.eq(accounts::token_generation + 1),
+            accounts::tokens_revoked_at.eq(Some(now)),
+        ))
         .execute(connection)?)
 }
 
@@ -457,4 +476,58 @@ pub fn retire_one_time_tokens(
     )
     .set(one_time_tokens::used_at.eq(Some(now)))
     .execute(connection)?)
+}
+
+// ---- revocations ------------------------------------------------------------------
+//
+// These three read across every tenant on purpose: they list what every process must
+// refuse, whichever library a token belongs to. They return ids, generations and names
+// only, and no operation hands a caller anything but this list.
+
+/// An account signed out everywhere since a moment, with its token generation now.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct RevokedAccountRow {
+    pub id: String,
+    pub token_generation: i32,
+}
+
+/// A suspended tenant's id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct SuspendedTenantRow {
+    pub id: String,
+    pub name: String,
+}
+
+/// Returns the accounts, of every tenant, signed out everywhere after `since`.
+pub fn accounts_revoked_since(
+    connection: &mut DbConnection,
+    since: Timestamp,
+) -> Result<Vec<RevokedAccountRow>, DbError> {
+    Ok(accounts::table
+        .filter(accounts::tokens_revoked_at.gt(since))
+        .select((accounts::id, accounts::token_generation))
+        .load(connection)?)
+}
+
+/// Returns the sessions (refresh-token families), of every tenant, revoked after `since`,
+/// each once.
+pub fn sessions_revoked_since(
+    connection: &mut DbConnection,
+    since: Timestamp,
+) -> Result<Vec<String>, DbError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::revoked_at.gt(since))
+        .select(refresh_tokens::family_id)
+        .distinct()
+        .load(connection)?)
+}
+
+/// Returns every suspended tenant.
+pub fn suspended_tenants(
+    connection: &mut DbConnection,
+) -> Result<Vec<SuspendedTenantRow>, DbError> {
+    Ok(tenants::table
+        .filter(tenants::status.eq(TenantState::Suspended.as_str()))
+        .select((tenants::id, tenants::name))
+        .load(connection)?)
 }

@@ -1,14 +1,17 @@
 //! Identity's rules, with no I/O: what a valid slug, email, name, password and time zone
 //! are, how passwords are hashed, how one-time secrets are made and stored, which roles
-//! an account may be given, and the states tenants, accounts and links are in. Nothing
-//! here reads or writes the database or sends mail.
+//! an account may be given, the states tenants, accounts and links are in, and how long
+//! a client that failed to sign in waits. Nothing here reads or writes the database or
+//! sends mail.
 
+mod backoff;
 mod password;
 mod roles;
 mod secret;
 mod states;
 mod values;
 
+pub use backoff::{Backoff, sign_in_wait};
 pub use password::{Argon2Settings, PasswordHasher, PasswordPolicy};
 pub use roles::{check_own_roles, grantable_roles, stored_roles};
 pub use secret::{Secret, hash_secret};

@@ -1,7 +1,8 @@
 //! Accounts: creating one (with its invitation or verification mail), listing a
 //! library's accounts, changing roles, disabling and enabling, and the caller's own
 //! account. Every change stays within the caller's tenant, or the tenant an operator
-//! names; which roles may be given is decided in `domain`.
+//! names; which roles may be given is decided in `domain`. Changing an account's roles
+//! or disabling it signs it out everywhere, so no token keeps the old roles.
 
 use athenaeum_auth::{Caller, Role};
 use athenaeum_kernel::{ApiError, Timestamp, new_id, now};
@@ -143,9 +144,13 @@ impl IdentityService {
                 if store::update_account_roles(connection, &scope, id, &roles, at)? == 0 {
                     return Err(account_not_found(id));
                 }
+                // Tokens name roles: those issued before must not keep the old ones. The
+                // person's next refresh brings a token with the new roles.
+                store::revoke_account_tokens(connection, &scope, id, at)?;
                 store::find_account(connection, &scope, id)?.ok_or_else(|| account_not_found(id))
             })
             .await?;
+        self.revocations_changed().await;
         Ok(account_view(&account))
     }
 
@@ -175,10 +180,14 @@ impl IdentityService {
                 store::update_account_status(connection, &scope, &account.id, status, at)?;
                 if request.disabled {
                     store::revoke_account_sessions(connection, &scope, &account.id, at)?;
+                    store::revoke_account_tokens(connection, &scope, &account.id, at)?;
                 }
                 Ok::<_, IdentityError>(AccountRow { status, updated_at: at, ..account })
             })
             .await?;
+        if request.disabled {
+            self.revocations_changed().await;
+        }
         Ok(account_view(&account))
     }
 

@@ -283,8 +283,9 @@ impl IdentityService {
         call: &Call,
         request: RequestPasswordReset,
     ) -> Outcome<Done> {
-        self.check_address(call)?;
         let slug = request.tenant.trim().to_lowercase();
+        let account_key = format!("{slug}\u{0}{}", request.email.trim().to_lowercase());
+        self.limits.check_password_reset(call, &account_key)?;
         let Ok(email) = EmailAddress::parse("email", &request.email) else { return Ok(Done {}) };
         let issuer = std::sync::Arc::clone(&self.issuer);
         let queued = self
@@ -333,9 +334,11 @@ impl IdentityService {
                     store::retire_one_time_tokens(connection, scope, &account.id, invitation, at)?;
                 }
                 store::revoke_account_sessions(connection, scope, &account.id, at)?;
+                store::revoke_account_tokens(connection, scope, &account.id, at)?;
                 Ok::<_, IdentityError>(())
             })
             .await?;
+        self.revocations_changed().await;
         Ok(Done {})
     }
 }

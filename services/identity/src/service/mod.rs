@@ -1,19 +1,24 @@
 //! The identity service: `IdentityApi` implemented with the domain rules and the store,
 //! each change in one transaction together with the mail it causes. One room per area:
-//! tenants, accounts, sessions, the emailed one-time links, and the mail outbox; this
-//! one holds the service itself, what the areas share, and the list of operations. Rules
-//! without I/O belong in `domain`, queries in `store`, not here.
+//! tenants, accounts, sessions, the emailed one-time links, the limits on guessing and
+//! mail, revocation facts, and the mail outbox; this one holds the service itself, what
+//! the areas share, and the list of operations. Rules without I/O belong in `domain`,
+//! queries in `store`, not here.
 
 mod accounts;
+mod limits;
 mod links;
 mod mail;
+mod revocations;
 mod sessions;
 mod tenants;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use athenaeum_auth::{AuthConfig, Caller, Role, SigningKey, TokenIssuer, TokenVerifier};
+use athenaeum_auth::{
+    AuthConfig, Caller, RevocationList, Role, SigningKey, TokenIssuer, TokenVerifier,
+};
 use athenaeum_db::{Database, DbConnection, DbError};
 use athenaeum_kernel::{ApiError, ErrorCode};
 use athenaeum_mail::MailWaker;
@@ -24,8 +29,8 @@ use crate::IdentityConfig;
 use crate::api::*;
 use crate::domain::{PasswordHasher, Secret, stored_roles};
 use crate::error::IdentityError;
-use crate::rate_limit::RateLimiter;
 use crate::store::{AccountRow, TenantRow};
+use limits::AttemptLimits;
 
 /// The id of the built-in tenant that holds operators' accounts.
 pub const PLATFORM_TENANT_ID: &str = "00000000-0000-7000-8000-000000000000";
@@ -42,8 +47,11 @@ pub struct IdentityService {
     hasher: Arc<PasswordHasher>,
     config: IdentityConfig,
     rules: Arc<Rules>,
-    account_failures: RateLimiter,
-    address_attempts: RateLimiter,
+    limits: AttemptLimits,
+    revocations: RevocationList,
+    /// How far back revocation facts matter: an access token's lifetime, its leeway and a
+    /// margin for clocks and for a token signed just as its account was signed out.
+    revocation_window: TimeDelta,
     mail: MailWaker,
 }
 
@@ -67,7 +75,9 @@ struct Rules {
 impl IdentityService {
     /// Builds the service on its (migrated) database. `public_url` is where people reach
     /// the platform; emailed links point there. `mail` wakes the outbox worker after a
-    /// transaction queued mail.
+    /// transaction queued mail. The service keeps `revocations`, which its own verifier
+    /// consults, up to date with the facts it stores (see
+    /// [`IdentityService::refresh_revocations`]); the process's other verifiers share it.
     ///
     /// Fails when the argon2 settings are out of range.
     pub fn new(
@@ -77,24 +87,24 @@ impl IdentityService {
         config: IdentityConfig,
         public_url: &str,
         mail: MailWaker,
+        revocations: RevocationList,
     ) -> Result<IdentityService, String> {
-        let verifier = TokenVerifier::new(signing_key.verification_key(), auth);
+        let verifier = TokenVerifier::new(signing_key.verification_key(), auth)
+            .with_revocations(revocations.clone());
         let issuer = Arc::new(TokenIssuer::new(signing_key, auth));
         let hasher = Arc::new(PasswordHasher::new(&config.argon2)?);
         let days = i64::try_from(auth.refresh_token_ttl_days).unwrap_or(30).max(1);
+        let token_seconds = auth.access_token_ttl_seconds.saturating_add(auth.leeway_seconds);
+        let token_seconds = i64::try_from(token_seconds).unwrap_or(i64::MAX).min(366 * 86_400);
+        let revocation_window = TimeDelta::seconds(token_seconds + 60);
         Ok(IdentityService {
             database,
             issuer,
             verifier,
             hasher,
-            account_failures: RateLimiter::new(
-                config.sign_in_failures_per_account,
-                Duration::from_secs(config.failure_window_seconds),
-            ),
-            address_attempts: RateLimiter::new(
-                config.attempts_per_address,
-                Duration::from_secs(config.address_window_seconds),
-            ),
+            limits: AttemptLimits::new(&config),
+            revocations,
+            revocation_window,
             rules: Arc::new(Rules {
                 config: config.clone(),
                 refresh_ttl: TimeDelta::days(days),
@@ -143,17 +153,6 @@ impl IdentityService {
             .map_err(|error| IdentityError::Internal(error.to_string()))
     }
 
-    /// Counts an attempt from the call's client address, refusing it with
-    /// `RATE_LIMITED` when the address made too many.
-    fn check_address(&self, call: &Call) -> Outcome<()> {
-        let Some(address) = call.client_address.as_deref() else { return Ok(()) };
-        if let Some(wait) = self.address_attempts.wait_time(address) {
-            return Err(rate_limited(wait).into());
-        }
-        self.address_attempts.record(address);
-        Ok(())
-    }
-
     /// Runs `work` in one write transaction with access to the service's settings.
     async fn write<T, F>(&self, work: F) -> Outcome<T>
     where
@@ -170,15 +169,33 @@ fn new_secret(tenant_id: &str) -> Outcome<Secret> {
     Secret::generate(tenant_id).map_err(|_| IdentityError::Internal("random source failed".into()))
 }
 
+/// Refuses with `RATE_LIMITED`, saying how long to wait (in whole seconds, rounded up so
+/// that coming back then is never too early) in the message and in
+/// `retry_after_seconds`.
 fn rate_limited(wait: Duration) -> ApiError {
-    let seconds = wait.as_secs().max(1);
-    ApiError {
-        retry_after_seconds: Some(seconds),
-        ..ApiError::new(
-            ErrorCode::RateLimited,
-            format!("too many attempts; try again in {seconds} seconds"),
-        )
+    rate_limited_with(wait, format!("too many attempts; try again in {}", in_seconds(wait)))
+}
+
+/// Returns a wait as people read it: "1 second", "90 seconds".
+fn in_seconds(wait: Duration) -> String {
+    match wait_seconds(wait) {
+        1 => "1 second".to_string(),
+        seconds => format!("{seconds} seconds"),
     }
+}
+
+/// Refuses with `RATE_LIMITED` with `message`, the wait in `retry_after_seconds`.
+fn rate_limited_with(wait: Duration, message: String) -> ApiError {
+    ApiError {
+        retry_after_seconds: Some(wait_seconds(wait)),
+        ..ApiError::new(ErrorCode::RateLimited, message)
+    }
+}
+
+fn wait_seconds(wait: Duration) -> u64 {
+    let whole = wait.as_secs();
+    let seconds = if wait.subsec_nanos() > 0 { whole.saturating_add(1) } else { whole };
+    seconds.max(1)
 }
 
 /// Reports a duplicate as a `CONFLICT` about `field`, and any other failure as it is.
@@ -271,6 +288,7 @@ athenaeum_transport::implement_api! {
         fn request_password_reset(RequestPasswordReset) -> Done => request_password_reset_as;
         fn reset_password(SetPasswordWithToken) -> Done => reset_password_as;
         fn change_password(ChangePassword) -> Done => change_password_as;
+        fn revocations(ListRevocations) -> Revocations => revocations_as;
         fn list_mail(ListMail) -> MailPage => list_mail_as;
         fn retry_mail(MailId) -> Done => retry_mail_as;
     }

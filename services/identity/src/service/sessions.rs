@@ -1,16 +1,17 @@
 //! Sessions: signing in with a password, renewing and ending a session with its refresh
 //! token, and changing one's password. A session is only ever started for an enabled
 //! account of a library in service; refresh tokens rotate on every use, and a replayed
-//! one ends its whole family.
+//! one ends its whole family. Access tokens name their session and their account's token
+//! generation, so that ending either ends them too (see `revocations`).
 
-use athenaeum_auth::TenantScope;
+use athenaeum_auth::{TenantScope, TokenSession};
 use athenaeum_db::DbConnection;
 use athenaeum_kernel::{ApiError, Timestamp, new_id, now};
 use athenaeum_transport::Call;
 
 use super::{
     IdentityService, Outcome, Rules, account_disabled, account_not_found, account_view, new_secret,
-    out_of_service, rate_limited, tenant_view,
+    out_of_service, tenant_view,
 };
 use crate::api::*;
 use crate::domain::{AccountState, Secret, hash_secret, stored_roles};
@@ -19,11 +20,12 @@ use crate::store::{self, AccountRow, NewRefreshToken, TenantRow};
 
 const SIGN_IN_REFUSED: &str = "the email address or the password is not right";
 
-/// A refresh token just stored: the secret the person holds, and when it expires unless
-/// used.
+/// A refresh token just stored: the secret the person holds, when it expires unless
+/// used, and the session (family) it belongs to.
 pub(super) struct IssuedRefresh {
     secret: Secret,
     expires_at: Timestamp,
+    family_id: String,
 }
 
 /// A session decided in a transaction, to be signed once the transaction committed.
@@ -54,7 +56,7 @@ impl Rules {
             expires_at: at + self.refresh_ttl,
         };
         store::insert_refresh_token(connection, scope, &row)?;
-        Ok(IssuedRefresh { secret, expires_at: row.expires_at })
+        Ok(IssuedRefresh { secret, expires_at: row.expires_at, family_id: row.family_id })
     }
 
     /// Starts a new session family for an account inside the caller's transaction.
@@ -74,9 +76,13 @@ impl IdentityService {
     pub(super) fn session(&self, started: NewSession) -> Outcome<Session> {
         let NewSession { account, tenant, refresh } = started;
         let roles = stored_roles(&account.roles);
+        let session = TokenSession {
+            session_id: refresh.family_id.clone(),
+            generation: u32::try_from(account.token_generation).unwrap_or(0),
+        };
         let issued = self
             .issuer
-            .issue(&account.id, &tenant.id, &tenant.slug, &roles)
+            .issue_in_session(&account.id, &tenant.id, &tenant.slug, &roles, &session)
             .map_err(|error| IdentityError::Internal(error.to_string()))?;
         let access_expires = i64::try_from(issued.expires_at).unwrap_or(i64::MAX);
         Ok(Session {
@@ -91,13 +97,12 @@ impl IdentityService {
     }
 
     pub(super) async fn sign_in_as(&self, call: &Call, request: SignIn) -> Outcome<Session> {
-        self.check_address(call)?;
         let slug = request.tenant.trim().to_lowercase();
         let email_key = request.email.trim().to_lowercase();
-        let failure_key = format!("{slug}\u{0}{email_key}");
-        if let Some(wait) = self.account_failures.wait_time(&failure_key) {
-            return Err(rate_limited(wait).into());
-        }
+        let account_key = format!("{slug}\u{0}{email_key}");
+        // Refused before the password is checked, so guesses made while waiting cost
+        // nothing and tell nothing; a client that has not failed always gets this far.
+        self.limits.check_sign_in(call, &account_key)?;
         let issuer = std::sync::Arc::clone(&self.issuer);
         let found = self
             .database
@@ -114,8 +119,11 @@ impl IdentityService {
         // Always verify, against a decoy when there is no account, so the answer takes
         // as long whether or not the email exists.
         let matches = self.verify_password(request.password, stored_hash).await?;
-        let Some((tenant, account)) = found.filter(|_| matches) else {
-            self.account_failures.record(&failure_key);
+        let Some((tenant, account)) = found.as_ref().filter(|_| matches).cloned() else {
+            let counted = self.limits.sign_in_failed(call, &account_key);
+            if let (Some(failures), Some((tenant, account))) = (counted.warn_after, found) {
+                self.warn_of_guessing(tenant, account, failures).await;
+            }
             return Err(ApiError::unauthenticated(SIGN_IN_REFUSED).into());
         };
         if account.status == AccountState::Disabled {
@@ -124,7 +132,7 @@ impl IdentityService {
         if !tenant.status.is_in_service() {
             return Err(out_of_service(&tenant));
         }
-        self.account_failures.clear(&failure_key);
+        self.limits.sign_in_succeeded(call, &account_key);
         let scope = self.issuer.credential_scope(&tenant.id);
         let session_account = account.clone();
         let refresh = self
@@ -177,6 +185,10 @@ impl IdentityService {
                 Ok(Ok(NewSession { account, tenant, refresh }))
             })
             .await?;
+        if renewal.is_err() {
+            // The session was just ended: its access tokens stop working now.
+            self.revocations_changed().await;
+        }
         self.session(renewal?)
     }
 
@@ -194,6 +206,7 @@ impl IdentityService {
                 Ok::<_, IdentityError>(())
             })
             .await?;
+        self.revocations_changed().await;
         Ok(Done {})
     }
 
@@ -203,6 +216,7 @@ impl IdentityService {
         request: ChangePassword,
     ) -> Outcome<Done> {
         let caller = self.caller(call)?;
+        self.limits.check_password_change(caller.account_id())?;
         let scope = caller.tenant_scope();
         let read_scope = scope.clone();
         let account_id = caller.account_id().to_string();
@@ -212,6 +226,7 @@ impl IdentityService {
             .await?
             .ok_or_else(|| account_not_found(caller.account_id()))?;
         if !self.verify_password(request.current_password, account.password_hash.clone()).await? {
+            self.limits.password_change_failed(&account.id);
             return Err(ApiError::validation(
                 "currentPassword",
                 "the current password is not right",
@@ -220,14 +235,18 @@ impl IdentityService {
         }
         self.config.password.check("newPassword", &request.new_password, &account.email)?;
         let password_hash = self.hash_password(request.new_password).await?;
+        let changed_id = account.id.clone();
         self.database
             .write(move |connection| {
                 let at = now();
                 store::update_password(connection, &scope, &account.id, &password_hash, at)?;
                 store::revoke_account_sessions(connection, &scope, &account.id, at)?;
+                store::revoke_account_tokens(connection, &scope, &account.id, at)?;
                 Ok::<_, IdentityError>(())
             })
             .await?;
+        self.limits.password_change_succeeded(&changed_id);
+        self.revocations_changed().await;
         Ok(Done {})
     }
 }

@@ -1,6 +1,7 @@
 //! Tenants: onboarding a library authority with its first administrator, listing,
 //! suspending and reactivating them, and finding one by slug. Only operators change
-//! tenants; the platform tenant is never suspended.
+//! tenants; the platform tenant is never suspended. A suspension refuses every token of
+//! the library's people and hides its catalogue from everyone for as long as it lasts.
 
 use athenaeum_kernel::{ApiError, ServiceError, new_id, now};
 use athenaeum_transport::Call;
@@ -131,6 +132,8 @@ impl IdentityService {
                     .ok_or_else(|| tenant_not_found(&request.tenant_id))
             })
             .await?;
+        self.revocations_changed().await;
+        tracing::info!(tenant = %tenant.slug, status = %tenant.status.as_str(), "tenant status set");
         Ok(tenant_view(&tenant))
     }
 }
