@@ -20,6 +20,7 @@ use athenaeum_catalogue::export::MarcExport;
 use athenaeum_catalogue::import::Ending;
 use athenaeum_catalogue::store::ImportProgress;
 use athenaeum_kernel::ServiceError;
+use athenaeum_marc::Normalization;
 use clap::{Args, ValueEnum};
 use tokio::sync::watch;
 
@@ -136,6 +137,21 @@ pub struct ExportArgs {
     /// Only these records (repeat the flag).
     #[arg(long = "id", value_name = "ID")]
     pub ids: Vec<String>,
+    /// The Unicode form of the text: as each record was received (an unedited record
+    /// comes back byte for byte), or every value composed (NFC) or decomposed (NFD).
+    #[arg(long, value_enum, default_value = "as-received")]
+    pub normalization: NormalizationArg,
+}
+
+/// Unicode forms for exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NormalizationArg {
+    /// As each record was received.
+    AsReceived,
+    /// Composed (NFC).
+    Nfc,
+    /// Decomposed (NFD).
+    Nfd,
 }
 
 /// Resolves the tenant's slug to a scope through an operator token signed locally.
@@ -324,7 +340,11 @@ fn matches(progress: &ImportProgress) -> String {
         .filter(|(_, count)| *count > 0)
         .map(|(rule, count)| format!("by {rule} {count}"))
         .collect();
-    if found.is_empty() { "no matches".to_string() } else { format!("matched {}", found.join(", ")) }
+    if found.is_empty() {
+        "no matches".to_string()
+    } else {
+        format!("matched {}", found.join(", "))
+    }
 }
 
 /// Lists the records a preview found already in the catalogue (overlaid or skipped), and
@@ -492,8 +512,11 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
         }
         None => (Box::new(std::io::BufWriter::new(std::io::stdout())), None),
     };
-    let mut export = MarcExport::new(syntax);
-    let mut skipped = 0_u64;
+    let mut export = MarcExport::new(syntax).with_normalization(match args.normalization {
+        NormalizationArg::AsReceived => Normalization::AsReceived,
+        NormalizationArg::Nfc => Normalization::Nfc,
+        NormalizationArg::Nfd => Normalization::Nfd,
+    });
     out.write_all(export.header())?;
     let mut after = None;
     loop {
@@ -510,7 +533,6 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
         let mut bytes = Vec::new();
         for stored in &page.records {
             if let Err(reason) = export.write(stored, &mut bytes) {
-                skipped += 1;
                 eprintln!("left out: {reason}");
             }
         }
@@ -520,7 +542,7 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
             _ => break,
         }
     }
-    out.write_all(export.footer())?;
+    out.write_all(&export.footer())?;
     out.flush()?;
     drop(out);
     if let (Some(partial), Some(path)) = (partial, &args.output) {
@@ -531,7 +553,10 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
     eprintln!(
         "exported {} records{}",
         export.written(),
-        if skipped > 0 { format!(", left out {skipped}") } else { String::new() }
+        match export.left_out().len() {
+            0 => String::new(),
+            skipped => format!(", left out {skipped} (named above)"),
+        }
     );
     Ok(())
 }

@@ -4,7 +4,13 @@
 //!
 //! Query parameters: `syntax` (`marcxml`, default; `iso2709`; `json`), `kind`
 //! (`bibliographic`, `authority`, …), `format` (a format code such as `book`),
-//! `updatedSince` (RFC 3339), `importJobId`, `ids` (comma-separated record ids).
+//! `updatedSince` (RFC 3339), `importJobId`, `ids` (comma-separated record ids),
+//! `normalization` (`as-received`, default, which gives an unedited record back byte for
+//! byte; `nfc`; `nfd`).
+//!
+//! A record the syntax cannot carry is left out and named: in a MARCXML file's closing
+//! comment; an ISO 2709 or JSON download that left one out ends in an error instead of
+//! its last bytes, so it is never mistaken for a whole catalogue.
 
 use std::sync::Arc;
 
@@ -16,6 +22,7 @@ use async_graphql::ID;
 use athenaeum_catalogue::api::{ExportRecords, MarcSyntax, PageRequest, RecordFilter, RecordKind};
 use athenaeum_catalogue::export::MarcExport;
 use athenaeum_kernel::ApiError;
+use athenaeum_marc::Normalization;
 use serde::Deserialize;
 
 use crate::request::{error_body, request_call};
@@ -34,13 +41,17 @@ pub struct ExportQuery {
     updated_since: Option<String>,
     import_job_id: Option<String>,
     ids: Option<String>,
+    normalization: Option<String>,
 }
 
 fn problem(status: StatusCode, error: &ApiError) -> HttpResponse {
     HttpResponse::build(status).json(error_body(error))
 }
 
-fn parse(query: &ExportQuery) -> Result<(MarcSyntax, RecordFilter), ApiError> {
+/// What an export writes: the syntax, the Unicode form and the records.
+type Parsed = (MarcSyntax, Normalization, RecordFilter);
+
+fn parse(query: &ExportQuery) -> Result<Parsed, ApiError> {
     let syntax = match query.syntax.as_deref().unwrap_or("marcxml").to_ascii_lowercase().as_str() {
         "marcxml" | "xml" => MarcSyntax::MarcXml,
         "iso2709" | "mrc" | "marc" => MarcSyntax::Iso2709,
@@ -51,6 +62,15 @@ fn parse(query: &ExportQuery) -> Result<(MarcSyntax, RecordFilter), ApiError> {
                 format!("syntax {other:?} is not one of marcxml, iso2709, json"),
             ));
         }
+    };
+    let normalization = match &query.normalization {
+        None => Normalization::AsReceived,
+        Some(text) => Normalization::parse(text).ok_or_else(|| {
+            ApiError::validation(
+                "normalization",
+                format!("normalization {text:?} is not one of as-received, nfc, nfd"),
+            )
+        })?,
     };
     let kind = match &query.kind {
         None => None,
@@ -83,6 +103,7 @@ fn parse(query: &ExportQuery) -> Result<(MarcSyntax, RecordFilter), ApiError> {
     });
     Ok((
         syntax,
+        normalization,
         RecordFilter {
             ids,
             kind,
@@ -104,7 +125,7 @@ pub async fn export_marc(
         Ok(found) => found,
         Err(error) => return problem(StatusCode::UNAUTHORIZED, &error),
     };
-    let (syntax, filter) = match parse(&query) {
+    let (syntax, normalization, filter) = match parse(&query) {
         Ok(parsed) => parsed,
         Err(error) => return problem(StatusCode::BAD_REQUEST, &error),
     };
@@ -133,7 +154,7 @@ pub async fn export_marc(
         MarcSyntax::MarcJson => ("application/json", "json"),
     };
     let body = async_stream::stream! {
-        let mut export = MarcExport::new(syntax);
+        let mut export = MarcExport::new(syntax).with_normalization(normalization);
         yield Ok::<Bytes, actix_web::Error>(Bytes::from_static(export.header()));
         let mut page = first;
         loop {
@@ -166,7 +187,15 @@ pub async fn export_marc(
                 }
             }
         }
-        yield Ok(Bytes::from_static(export.footer()));
+        if syntax != MarcSyntax::MarcXml && !export.left_out().is_empty() {
+            let left_out = export.left_out().len();
+            tracing::error!(request_id = %call.request_id, left_out, "export incomplete");
+            yield Err(actix_web::error::ErrorInternalServerError(format!(
+                "{left_out} records could not be written in this syntax and were left out"
+            )));
+            return;
+        }
+        yield Ok(Bytes::from(export.footer()));
     };
     HttpResponse::Ok()
         .content_type(content_type)

@@ -13,10 +13,19 @@ pub struct CatalogueConfig {
     pub import_workers: usize,
     /// Largest MARC file accepted through the API, in bytes.
     pub max_upload_bytes: u64,
+    /// Problems listed per import; beyond this many, problems are counted but not stored
+    /// one by one (a file of a million broken records stores this many rows, not a
+    /// million).
+    pub import_problems_listed: u64,
 }
 
 impl Default for CatalogueConfig {
     fn default() -> Self {
-        CatalogueConfig { import_batch_size: 500, import_workers: 1, max_upload_bytes: 2 << 30 }
+        CatalogueConfig {
+            import_batch_size: 500,
+            import_workers: 1,
+            max_upload_bytes: 2 << 30,
+            import_problems_listed: 10_000,
+        }
     }
 }

@@ -73,11 +73,13 @@ impl RecordContentRow {
 
 /// Describes a record and serialises it for storage.
 ///
-/// Fails, in plain words, for a record that cannot be a catalogue record (no fields).
+/// Fails, in plain words, for a record that cannot be a catalogue record: one with no
+/// fields, or one that ISO 2709 or MARCXML could not write (see `domain::limits`).
 pub fn record_row(record: &Record) -> Result<RecordContentRow, String> {
     if record.fields.is_empty() {
         return Err("the record has a leader but no fields".to_string());
     }
+    crate::domain::limits::check_writable(record)?;
     let description = describe::describe(record);
     let kind = record_kind(&description);
     let title =

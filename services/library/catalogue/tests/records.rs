@@ -315,7 +315,7 @@ both_backends! {
                     break;
                 }
             }
-            bytes.extend_from_slice(export.footer());
+            bytes.extend_from_slice(&export.footer());
             if syntax == MarcSyntax::MarcJson {
                 let array: Vec<serde_json::Value> = serde_json::from_slice(&bytes).unwrap();
                 assert_eq!(array.len(), originals.len());

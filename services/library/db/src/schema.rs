@@ -180,6 +180,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_problem_counts (job_id) {
+        job_id -> Text,
+        tenant_id -> Text,
+        listed -> BigInt,
+        unlisted -> BigInt,
+    }
+}
+
+diesel::table! {
     change_events (position) {
         position -> BigInt,
         tenant_id -> Text,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use athenaeum_library_db::MIGRATIONS;
 use athenaeum_library_db::schema::{
     branches, catalogue_settings, change_events, heading_links, import_decisions, import_jobs,
-    import_problems,
-    items, record_keys, records, shelving_locations, vocabulary_terms,
+    import_problem_counts, import_problems, items, record_keys, records, shelving_locations,
+    vocabulary_terms,
 };
 use athenaeum_testkit::schema::{TableShape, differences, introspect};
 use athenaeum_testkit::{both_backends, diesel_shape};
@@ -25,6 +25,7 @@ fn diesel_tables() -> BTreeMap<String, TableShape> {
         diesel_shape!(catalogue_settings),
         diesel_shape!(import_jobs),
         diesel_shape!(import_problems),
+        diesel_shape!(import_problem_counts),
         diesel_shape!(import_decisions),
         diesel_shape!(change_events),
     ])

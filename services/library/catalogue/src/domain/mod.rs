@@ -6,6 +6,7 @@
 mod form;
 mod items;
 mod keys;
+pub mod limits;
 pub mod matching;
 mod values;
 

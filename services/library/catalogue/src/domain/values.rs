@@ -69,9 +69,14 @@ impl Name {
 }
 
 /// Parses a price such as `12.99`, `£12.99`, `12,99 EUR` or `12` into minor units (1299).
-/// Returns `None` for text with no usable amount; an amount with more than two decimals
-/// or above 1,000,000 is refused too, as it is surely a typing error.
+/// Returns `None` for text with no usable amount; a negative amount, an amount with more
+/// than two decimals or one above 1,000,000 is refused too (a replacement price is never
+/// below nothing, and the others are surely typing errors).
 pub fn parse_price(text: &str) -> Option<i64> {
+    let before_digits: String = text.trim().chars().take_while(|c| !c.is_ascii_digit()).collect();
+    if before_digits.contains(['-', '\u{2212}', '(']) {
+        return None;
+    }
     let digits: String = text
         .trim()
         .chars()
@@ -149,6 +154,14 @@ mod tests {
         assert_eq!(parse_price("1.999"), None);
         assert_eq!(format_price(1299), "12.99");
         assert_eq!(format_price(5), "0.05");
+    }
+
+    #[test]
+    fn a_negative_price_is_refused_not_stored_without_its_sign() {
+        assert_eq!(parse_price("-12.99"), None);
+        assert_eq!(parse_price("£-5"), None);
+        assert_eq!(parse_price("(3.00)"), None);
+        assert_eq!(parse_price("\u{2212}1"), None);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub(super) struct BatchWrite<'a> {
     /// For a preview, what earlier batches of the file would have written; `None` for an
     /// import, which writes them.
     pub seen: Option<&'a PreviewMemory>,
+    /// Problems listed for the job; more are counted only.
+    pub problems_listed: u64,
 }
 
 /// The rows an import batch writes, built from its decisions.
@@ -90,7 +92,13 @@ impl BatchWrite<'_> {
                 &mut progress,
             )?),
         };
-        store::insert_problems(transaction, self.scope, &problems)?;
+        store::insert_problems_within(
+            transaction,
+            self.scope,
+            self.job_id,
+            problems,
+            self.problems_listed,
+        )?;
         progress.bytes_read =
             i64::try_from(bytes_read).unwrap_or(i64::MAX).max(progress.bytes_read);
         store::save_progress(transaction, self.scope, self.job_id, &progress, at)?;

@@ -191,6 +191,20 @@ impl<'a> ItemWriter<'a> {
         item: &EmbeddedItem,
         at: Timestamp,
     ) -> Result<Result<ItemRow, String>, DbError> {
+        // The limits an item entered at the desk has.
+        for (field, value) in [
+            ("callNumber", &item.call_number),
+            ("copyNumber", &item.copy_number),
+            ("volume", &item.volume),
+            ("publicNote", &item.public_note),
+            ("staffNote", &item.staff_note),
+        ] {
+            if let Some(value) = value
+                && let Err(problem) = crate::domain::limits::check_item_text(field, value)
+            {
+                return Ok(Err(format!("item {}: {problem}", item.barcode)));
+            }
+        }
         let branch_id = match self.branches.get(&item.branch) {
             Some(id) => id.clone(),
             None if self.create_missing => {

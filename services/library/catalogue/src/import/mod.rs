@@ -93,6 +93,8 @@ pub struct ImportRun {
     pub mappings: Vec<ItemMapping>,
     /// Records per transaction.
     pub batch_size: usize,
+    /// Problems listed for the job; more are counted only.
+    pub problems_listed: u64,
     /// The counters as committed so far (non-zero when resuming).
     pub progress: ImportProgress,
 }
@@ -312,6 +314,7 @@ async fn commit(
     let job_id = run.job_id.clone();
     let options = run.options.clone();
     let mode = run.mode;
+    let problems_listed = run.problems_listed;
     let batch_memory = Arc::clone(&memory);
     let (progress, learned) = run
         .database
@@ -332,6 +335,7 @@ async fn commit(
                 options: &options,
                 settings: &settings,
                 seen: seen.as_deref(),
+                problems_listed,
             };
             batch.write(transaction, &chosen, progress, bytes_read)
         })

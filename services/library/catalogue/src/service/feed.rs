@@ -30,6 +30,7 @@ impl CatalogueService {
         request: ExportRecords,
     ) -> Outcome<MarcPage> {
         let first = page_size(request.page.first, 1_000)?;
+        super::check_filter(&request.filter)?;
         let scope = scope.clone();
         let rows = self
             .library

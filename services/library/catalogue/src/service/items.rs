@@ -13,6 +13,7 @@ use super::{
     CatalogueService, Outcome, conflict_on_code, not_found, page_size, refusal, split_page, stale,
 };
 use crate::api::*;
+use crate::domain::limits::check_item_text;
 use crate::domain::{check_manual_status, parse_price};
 use crate::error::CatalogueError;
 use crate::records::item_view;
@@ -303,9 +304,23 @@ fn checked_item(
     let price_minor = match input.price.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
         None => None,
         Some(text) => Some(parse_price(text).ok_or_else(|| {
-            refusal("price", format!("price {text:?} is not an amount such as 12.99"))
+            refusal(
+                "price",
+                format!("price {text:?} is not an amount such as 12.99 (nor below zero)"),
+            )
         })?),
     };
+    for (field, value) in [
+        ("callNumber", &input.call_number),
+        ("copyNumber", &input.copy_number),
+        ("volume", &input.volume),
+        ("publicNote", &input.public_note),
+        ("staffNote", &input.staff_note),
+    ] {
+        if let Some(value) = value {
+            check_item_text(field, value.trim()).map_err(|problem| refusal(field, problem))?;
+        }
+    }
     let text = |value: &Option<String>| {
         value.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_string)
     };

@@ -232,6 +232,7 @@ impl CatalogueService {
             mode: job.mode,
             mappings,
             batch_size: self.config.import_batch_size,
+            problems_listed: self.config.import_problems_listed,
             progress: if start_over {
                 ImportProgress::default()
             } else {

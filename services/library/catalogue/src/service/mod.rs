@@ -152,6 +152,21 @@ fn page_size(first: u32, most: u32) -> Outcome<i64> {
     Ok(i64::from(first))
 }
 
+/// The most ids a request may name at once.
+const MOST_IDS: usize = 500;
+
+/// Checks a record filter: it names at most [`MOST_IDS`] ids.
+fn check_filter(filter: &RecordFilter) -> Outcome<()> {
+    let named = filter.ids.as_ref().map_or(0, Vec::len);
+    if named > MOST_IDS {
+        return Err(refusal(
+            "filter.ids",
+            format!("name at most {MOST_IDS} records at once, not {named}"),
+        ));
+    }
+    Ok(())
+}
+
 fn split_page<T>(mut rows: Vec<T>, first: i64) -> (Vec<T>, bool) {
     let first = usize::try_from(first).unwrap_or(usize::MAX);
     let has_next_page = rows.len() > first;

@@ -10,7 +10,9 @@ use athenaeum_library_db::feed::{Change, FeedChange};
 use athenaeum_marc::Record;
 use athenaeum_transport::Call;
 
-use super::{CatalogueService, Outcome, not_found, page_size, refusal, split_page, stale};
+use super::{
+    CatalogueService, Outcome, check_filter, not_found, page_size, refusal, split_page, stale,
+};
 use crate::api::*;
 use crate::domain::{
     HeadingLink, KeyKind, MatchKey, apply_form, heading_links, match_keys, record_from_form,
@@ -42,7 +44,7 @@ impl CatalogueService {
         request: GetRecords,
     ) -> Outcome<RecordPage> {
         let reader = self.reader(call, request.public_tenant_id.as_deref())?;
-        if request.ids.len() > 500 {
+        if request.ids.len() > super::MOST_IDS {
             return Err(refusal(
                 "ids",
                 format!("ask for at most 500 records at once, not {}", request.ids.len()),
@@ -69,6 +71,7 @@ impl CatalogueService {
     ) -> Outcome<RecordPage> {
         let reader = self.reader(call, request.public_tenant_id.as_deref())?;
         let first = page_size(request.page.first, 100)?;
+        check_filter(&request.filter)?;
         let rows = self
             .library
             .read(move |connection| {

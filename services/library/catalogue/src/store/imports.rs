@@ -3,7 +3,9 @@
 use athenaeum_auth::TenantScope;
 use athenaeum_db::DbConnection;
 use athenaeum_kernel::Timestamp;
-use athenaeum_library_db::schema::{import_decisions, import_jobs, import_problems};
+use athenaeum_library_db::schema::{
+    import_decisions, import_jobs, import_problem_counts, import_problems,
+};
 use diesel::prelude::*;
 
 use super::Outcome;
@@ -336,13 +338,69 @@ pub fn save_progress(
     .execute(connection)?)
 }
 
-/// Inserts import problems.
-pub fn insert_problems(
+/// Stores as many of a batch's `problems` as fit under `limit` listed for the job, and
+/// counts the rest: once any go unlisted, one summary problem (severity error, after
+/// every listed one) says how many, and is rewritten as the count grows.
+pub fn insert_problems_within(
     connection: &mut DbConnection,
     scope: &TenantScope,
-    rows: &[ProblemRow],
+    job_id: &str,
+    mut problems: Vec<ProblemRow>,
+    limit: u64,
 ) -> Outcome<()> {
-    insert_for_tenant!(connection, scope, import_problems, rows);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let (listed, unlisted): (i64, i64) = import_problem_counts::table
+        .filter(import_problem_counts::tenant_id.eq(scope.tenant_id()))
+        .filter(import_problem_counts::job_id.eq(job_id))
+        .select((import_problem_counts::listed, import_problem_counts::unlisted))
+        .first(connection)
+        .optional()?
+        .unwrap_or((0, 0));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let room = usize::try_from((limit - listed).max(0)).unwrap_or(usize::MAX);
+    let last = problems.last().cloned();
+    let over = problems.len().saturating_sub(room);
+    problems.truncate(room);
+    let listed = listed + i64::try_from(problems.len()).unwrap_or(i64::MAX);
+    let unlisted = unlisted + i64::try_from(over).unwrap_or(i64::MAX);
+    insert_for_tenant!(connection, scope, import_problems, &problems);
+    diesel::delete(
+        import_problem_counts::table
+            .filter(import_problem_counts::tenant_id.eq(scope.tenant_id()))
+            .filter(import_problem_counts::job_id.eq(job_id)),
+    )
+    .execute(connection)?;
+    diesel::insert_into(import_problem_counts::table)
+        .values((
+            import_problem_counts::job_id.eq(job_id),
+            import_problem_counts::tenant_id.eq(scope.tenant_id()),
+            import_problem_counts::listed.eq(listed),
+            import_problem_counts::unlisted.eq(unlisted),
+        ))
+        .execute(connection)?;
+    if let (true, Some(last)) = (over > 0, last) {
+        let summary_id = format!("{job_id}-unlisted");
+        diesel::delete(
+            import_problems::table
+                .filter(import_problems::tenant_id.eq(scope.tenant_id()))
+                .filter(import_problems::id.eq(&summary_id)),
+        )
+        .execute(connection)?;
+        let summary = ProblemRow {
+            id: summary_id,
+            severity: ProblemSeverity::Error,
+            control_number: None,
+            message: format!(
+                "{unlisted} more problems, up to record {}, are not listed: an import lists \
+                 its first {listed}; the job's counts include every one",
+                last.position
+            ),
+            ..last
+        };
+        insert_for_tenant!(connection, scope, import_problems, std::slice::from_ref(&summary));
+    }
     Ok(())
 }
 
@@ -451,6 +509,12 @@ pub fn restart_job(
 
 /// Removes a job's problems and decisions, before it runs again from the start.
 pub fn clear_results(connection: &mut DbConnection, scope: &TenantScope, id: &str) -> Outcome<()> {
+    diesel::delete(
+        import_problem_counts::table
+            .filter(import_problem_counts::tenant_id.eq(scope.tenant_id()))
+            .filter(import_problem_counts::job_id.eq(id)),
+    )
+    .execute(connection)?;
     diesel::delete(
         import_problems::table
             .filter(import_problems::tenant_id.eq(scope.tenant_id()))
