@@ -12,9 +12,9 @@ use std::collections::HashMap;
 
 use athenaeum_catalogue::api::*;
 use athenaeum_catalogue::export::MarcExport;
+use athenaeum_kernel::ErrorCode;
 use athenaeum_marc::{Normalization, iso2709};
 use athenaeum_testkit::both_backends;
-use athenaeum_kernel::ErrorCode;
 use support::{World, refused};
 
 /// The raw records of an ISO 2709 file, each with its terminator.
@@ -119,7 +119,11 @@ fn mostly_broken_file(broken: usize) -> Vec<u8> {
 }
 
 /// Every problem of a job, in file order.
-async fn all_problems(world: &World, library: &support::Library, job_id: &str) -> Vec<ImportProblem> {
+async fn all_problems(
+    world: &World,
+    library: &support::Library,
+    job_id: &str,
+) -> Vec<ImportProblem> {
     let mut problems = Vec::new();
     let mut after = None;
     loop {
@@ -127,7 +131,11 @@ async fn all_problems(world: &World, library: &support::Library, job_id: &str) -
             .api()
             .list_import_problems(
                 &library.staff,
-                ListImportProblems { job_id: job_id.to_string(), severity: None, page: PageRequest { after, first: 100 } },
+                ListImportProblems {
+                    job_id: job_id.to_string(),
+                    severity: None,
+                    page: PageRequest { after, first: 100 },
+                },
             )
             .await
             .unwrap();
@@ -164,7 +172,9 @@ both_backends! {
 
 #[test]
 fn a_record_an_export_cannot_write_is_named_in_its_result_and_the_rest_are_written() {
-    let good = athenaeum_marc::json::to_string(&athenaeum_marc::json::from_str(&marc_in_json("A good record")).unwrap());
+    let good = athenaeum_marc::json::to_string(
+        &athenaeum_marc::json::from_str(&marc_in_json("A good record")).unwrap(),
+    );
     let stored = |id: &str, marc_json: String| StoredMarc { id: id.to_string(), marc_json };
     for syntax in [MarcSyntax::Iso2709, MarcSyntax::MarcXml] {
         let mut export = MarcExport::new(syntax);
@@ -181,14 +191,17 @@ fn a_record_an_export_cannot_write_is_named_in_its_result_and_the_rest_are_writt
         export.write(&stored("good-3", good.clone()), &mut bytes).unwrap();
         bytes.extend_from_slice(&export.footer());
         assert_eq!(export.written(), 2);
-        assert_eq!(export.left_out(), [reason.clone()]);
+        assert_eq!(export.left_out(), std::slice::from_ref(&reason));
         let read: Vec<_> = athenaeum_marc::RecordReader::new(std::io::Cursor::new(bytes.clone()))
             .map(|outcome| outcome.record.unwrap())
             .collect();
         assert_eq!(read.len(), 2, "{syntax:?}: the records either side are whole");
         if syntax == MarcSyntax::MarcXml {
             let text = String::from_utf8(bytes).unwrap();
-            assert!(text.contains("1 records could not be written as MARCXML and were left out"), "{text}");
+            assert!(
+                text.contains("1 records could not be written as MARCXML and were left out"),
+                "{text}"
+            );
             assert!(text.contains("record bad-2"), "{text}");
         }
     }

@@ -5,6 +5,8 @@
 //! committed as previewed or previewed again with other settings. On both databases,
 //! with real files from `../shared/data/marc/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
 mod support;
 
 use std::path::{Path, PathBuf};
