@@ -1,6 +1,6 @@
 //! What every service's GraphQL resolvers share: reading the call context the gateway
 //! put on the request, turning service errors into GraphQL errors with a stable `code`
-//! extension, and checking page sizes.
+//! extension, checking page sizes, and the one scale of query costs ([`cost`]).
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ErrorExtensions, OutputType};
@@ -58,6 +58,80 @@ pub fn page_size(first: Option<i32>) -> async_graphql::Result<u32> {
             "first",
             format!("first must be between 1 and 100, not {first}"),
         ))),
+    }
+}
+
+/// What fields cost, on the one scale the query cost limit (`graphql.complexity`) counts
+/// in, so that the limit bounds the work a request makes, not the number of fields it
+/// names. A field costs one, plus what its selection costs; these functions go in the
+/// `complexity` attributes of the fields that fetch more than that:
+///
+/// - a page of a connection (or a list with `first`) costs what one element costs, once
+///   for each element asked for;
+/// - a search costs a fixed amount for running it (more for every library at once,
+///   which groups editions into works) plus its page;
+/// - a record written out as MARC costs [`MARC_RECORD`](cost::MARC_RECORD).
+///
+/// With the default limit of 1,000, a request can read five pages of 100 records'
+/// usual fields, or one page of 100 records as MARC, or run about ten searches of one
+/// library, or two searches of every library.
+pub mod cost {
+    /// Turning a stored record into MARCXML or ISO 2709 (a few kilobytes each).
+    pub const MARC_RECORD: usize = 5;
+    /// Running a search of one library, before its page.
+    pub const SEARCH: usize = 30;
+    /// Running a search of every library (grouping editions into works), before its page.
+    pub const SEARCH_EVERYWHERE: usize = 200;
+    /// Completing a prefix, before its suggestions.
+    pub const AUTOCOMPLETE: usize = 10;
+    /// The most elements one page may hold.
+    const LARGEST_PAGE: i32 = 100;
+
+    /// Returns the elements a `first` argument asks for: `default` when absent, and
+    /// values outside 1 to 100 (which the resolver refuses) counted as 100.
+    fn elements(first: Option<i32>, default: i32) -> usize {
+        let asked = first.unwrap_or(default);
+        let counted = if (1..=LARGEST_PAGE).contains(&asked) { asked } else { LARGEST_PAGE };
+        usize::try_from(counted).unwrap_or(1)
+    }
+
+    /// Returns the cost of a page of `first` elements (`default` when absent), each
+    /// costing `element` (the field's `child_complexity`).
+    pub fn page(first: Option<i32>, default: i32, element: usize) -> usize {
+        elements(first, default).saturating_mul(element).saturating_add(1)
+    }
+
+    /// Returns the cost of a search of one library or of `everywhere`, with a page of
+    /// `first` results (default 20) whose selection costs `results`.
+    pub fn search(everywhere: bool, first: Option<i32>, results: usize) -> usize {
+        let run = if everywhere { SEARCH_EVERYWHERE } else { SEARCH };
+        page(first, 20, results).saturating_add(run)
+    }
+
+    /// Returns the cost of completing a prefix with `first` suggestions (default 8) whose
+    /// selection costs `suggestions`.
+    pub fn autocomplete(first: Option<i32>, suggestions: usize) -> usize {
+        page(first, 8, suggestions).saturating_add(AUTOCOMPLETE)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_page_costs_its_elements_and_a_refused_size_costs_the_most() {
+            assert_eq!(page(Some(10), 20, 3), 31);
+            assert_eq!(page(None, 20, 3), 61);
+            assert_eq!(page(Some(0), 20, 3), 301);
+            assert_eq!(page(Some(i32::MAX), 20, 3), 301);
+            assert_eq!(page(Some(-5), 20, 3), 301);
+        }
+
+        #[test]
+        fn a_search_of_every_library_costs_more_to_run_than_one_of_a_library() {
+            assert_eq!(search(false, Some(10), 2), 21 + SEARCH);
+            assert_eq!(search(true, Some(10), 2), 21 + SEARCH_EVERYWHERE);
+        }
     }
 }
 

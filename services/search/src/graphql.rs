@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, Result};
-use athenaeum_transport::graphql::{public_tenant, request_call, to_graphql_error};
+use athenaeum_transport::graphql::{cost, public_tenant, request_call, to_graphql_error};
 
 use crate::api::*;
 
@@ -30,6 +30,13 @@ pub struct SearchOptions {
     pub facets: Option<bool>,
 }
 
+/// Returns what a search costs on the query cost scale: running it (more for every
+/// library at once) and its page of results.
+fn search_cost(options: Option<&SearchOptions>, first: Option<i32>, results: usize) -> usize {
+    let everywhere = options.and_then(|options| options.scope) == Some(SearchScope::Everywhere);
+    cost::search(everywhere, first, results)
+}
+
 /// Search queries.
 #[derive(Default)]
 pub struct SearchQuery;
@@ -41,6 +48,7 @@ impl SearchQuery {
     /// `query` takes words (all must match), "quoted phrases", -excluded words, OR
     /// between alternatives, and title:, author:, subject:, isbn:, series: prefixes;
     /// malformed syntax is read as plain words, never refused.
+    #[graphql(complexity = "search_cost(options.as_ref(), first, child_complexity)")]
     async fn search(
         &self,
         context: &Context<'_>,
@@ -77,6 +85,7 @@ impl SearchQuery {
 
     /// Titles and authors that complete what has been typed, for suggestions per
     /// keystroke.
+    #[graphql(complexity = "cost::autocomplete(first, child_complexity)")]
     async fn autocomplete(
         &self,
         context: &Context<'_>,

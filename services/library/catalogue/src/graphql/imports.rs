@@ -4,7 +4,7 @@
 
 use async_graphql::{Context, ID, Object, Result, Upload};
 use athenaeum_kernel::ApiError;
-use athenaeum_transport::graphql::{Page, page, page_size, to_graphql_error};
+use athenaeum_transport::graphql::{Page, cost, page, page_size, to_graphql_error};
 
 use super::{UPLOAD_CHUNK, not_found_as_none, parts};
 use crate::api::*;
@@ -16,6 +16,7 @@ pub struct ImportQuery;
 #[Object]
 impl ImportQuery {
     /// The library's MARC imports, newest first. Staff.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn import_jobs(
         &self,
         context: &Context<'_>,
@@ -37,6 +38,7 @@ impl ImportQuery {
     }
 
     /// The problems an import met, in file order. Staff.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn import_problems(
         &self,
         context: &Context<'_>,
@@ -62,6 +64,7 @@ impl ImportQuery {
 
     /// What a preview found each record of its file would become, in file order;
     /// `outcome` narrows it to new, overlaying, skipped or failed records. Staff.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn import_decisions(
         &self,
         context: &Context<'_>,

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use athenaeum_kernel::ApiError;
 use athenaeum_marc::describe::Description;
-use athenaeum_transport::graphql::{Page, page, page_size, to_graphql_error};
+use athenaeum_transport::graphql::{Page, cost, page, page_size, to_graphql_error};
 
 use super::item_node::ItemNode;
 use super::loaders::loaders;
@@ -250,6 +250,7 @@ impl RecordNode {
         self.record.work_key.as_deref()
     }
     /// The MARC record in `syntax` (ISO 2709 as base64).
+    #[graphql(complexity = "cost::MARC_RECORD")]
     async fn marc(
         &self,
         #[graphql(default_with = "MarcSyntax::MarcXml")] syntax: MarcSyntax,
@@ -289,6 +290,7 @@ impl RecordNode {
         self.record.updated_at
     }
     /// The record's items, by barcode.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn items(
         &self,
         context: &Context<'_>,

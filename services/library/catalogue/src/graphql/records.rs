@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use athenaeum_kernel::ApiError;
-use athenaeum_transport::graphql::{Page, page, page_size, public_tenant, to_graphql_error};
+use athenaeum_transport::graphql::{Page, cost, page, page_size, public_tenant, to_graphql_error};
 
 use super::record_node::RecordNode;
 use super::{not_found_as_none, parts};
@@ -35,6 +35,7 @@ impl RecordQuery {
     }
 
     /// Catalogue records, oldest first.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn records(
         &self,
         context: &Context<'_>,

@@ -1,7 +1,7 @@
 //! Branches, shelving locations and the lists of material and loan types in GraphQL.
 
 use async_graphql::{Context, Object, Result};
-use athenaeum_transport::graphql::{Page, page, page_size, public_tenant, to_graphql_error};
+use athenaeum_transport::graphql::{Page, cost, page, page_size, public_tenant, to_graphql_error};
 
 use super::parts;
 use crate::api::*;
@@ -14,6 +14,7 @@ pub struct VocabularyQuery;
 impl VocabularyQuery {
     /// The library's branches with their shelving locations, by code. `tenant` (a slug)
     /// names the library for readers who are not signed in.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn branches(
         &self,
         context: &Context<'_>,
@@ -37,6 +38,7 @@ impl VocabularyQuery {
     }
 
     /// The terms of a list (material types or loan types), by code.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
     async fn terms(
         &self,
         context: &Context<'_>,
