@@ -89,9 +89,9 @@ impl DeploymentBuilder {
     }
 }
 
-/// Starts identity, the library service and the search service, then the gateway
-/// pointed at them. The
-/// gateway's port is chosen first because identity must know the public address its
+/// Starts identity, the library service and the search service, each serving its
+/// internal routes on an internal listener of its own, then the gateway pointed at those.
+/// The gateway's port is chosen first because identity must know the public address its
 /// emailed links point at; should another process take that port meanwhile, they start
 /// again on another.
 async fn start_split(
@@ -102,30 +102,40 @@ async fn start_split(
     let mut last_failure = String::new();
     for _ in 0..3 {
         let gateway_port = free_port();
-        let mut identity_environment = with_database.clone();
+        // Each service process calls and is called on its internal listener.
+        let mut internal = with_database.clone();
+        internal.insert("ATHENAEUM__SERVER__INTERNAL_LISTEN".into(), "127.0.0.1:0".into());
+        let mut identity_environment = internal.clone();
         identity_environment.insert(
             "ATHENAEUM__SERVER__PUBLIC_URL".into(),
             format!("http://127.0.0.1:{gateway_port}"),
         );
         let identity =
             Process::start("identity", &identity_environment, &["identity"], log_dir).await;
-        // The library verifies tokens with the key identity wrote into the data folder.
-        let library = Process::start("library", with_database, &["library"], log_dir).await;
+        // The library and search verify tokens with the key identity wrote into the data
+        // folder, and follow identity's revocation facts.
+        internal
+            .insert("ATHENAEUM__SERVICES__IDENTITY_URL".into(), identity.service_url().to_string());
+        let library = Process::start("library", &internal, &["library"], log_dir).await;
         // Search opens no database: it reads the catalogue through the library service.
         let mut search_environment = common.clone();
         search_environment
-            .insert("ATHENAEUM__SERVICES__LIBRARY_URL".into(), library.url().to_string());
+            .insert("ATHENAEUM__SERVER__INTERNAL_LISTEN".into(), "127.0.0.1:0".into());
+        search_environment
+            .insert("ATHENAEUM__SERVICES__LIBRARY_URL".into(), library.service_url().to_string());
+        search_environment
+            .insert("ATHENAEUM__SERVICES__IDENTITY_URL".into(), identity.service_url().to_string());
         search_environment.insert("ATHENAEUM__DATABASE__URL".into(), NO_DATABASE.into());
         let search = Process::start("search", &search_environment, &["search"], log_dir).await;
         let mut gateway_environment = common.clone();
         gateway_environment
             .insert("ATHENAEUM__SERVER__LISTEN".into(), format!("127.0.0.1:{gateway_port}"));
         gateway_environment
-            .insert("ATHENAEUM__SERVICES__IDENTITY_URL".into(), identity.url().to_string());
+            .insert("ATHENAEUM__SERVICES__IDENTITY_URL".into(), identity.service_url().to_string());
         gateway_environment
-            .insert("ATHENAEUM__SERVICES__LIBRARY_URL".into(), library.url().to_string());
+            .insert("ATHENAEUM__SERVICES__LIBRARY_URL".into(), library.service_url().to_string());
         gateway_environment
-            .insert("ATHENAEUM__SERVICES__SEARCH_URL".into(), search.url().to_string());
+            .insert("ATHENAEUM__SERVICES__SEARCH_URL".into(), search.service_url().to_string());
         gateway_environment.insert("ATHENAEUM__DATABASE__URL".into(), NO_DATABASE.into());
         match Process::try_start("gateway", &gateway_environment, &["gateway"], log_dir).await {
             Ok(gateway) => return (gateway, Some(identity), Some(library), Some(search)),

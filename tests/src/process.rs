@@ -65,6 +65,7 @@ pub struct Process {
     child: Child,
     base_url: String,
     port: u16,
+    internal_url: Option<String>,
 }
 
 impl Process {
@@ -115,6 +116,7 @@ impl Process {
             child,
             base_url: String::new(),
             port: 0,
+            internal_url: None,
         };
         // The banner is the only thing written to stdout; a thread reads it so that a
         // full pipe can never block the server.
@@ -131,7 +133,10 @@ impl Process {
         loop {
             match banner.try_recv() {
                 Ok(line) => {
-                    if let Some(base_url) = base_url_in_banner(&line) {
+                    if let Some(internal_url) = url_in_banner(&line, "internal", "") {
+                        process.internal_url = Some(internal_url);
+                    }
+                    if let Some(base_url) = url_in_banner(&line, "health", "/healthz") {
                         process.base_url = base_url;
                         break;
                     }
@@ -189,6 +194,19 @@ impl Process {
     /// Returns the port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Returns the base URL of its internal listener, where other processes call its
+    /// services, e.g. `http://127.0.0.1:41235`; `None` when it serves no internal routes.
+    pub fn internal_url(&self) -> Option<&str> {
+        self.internal_url.as_deref()
+    }
+
+    /// Returns the base URL other processes call its services at.
+    ///
+    /// Panics when it serves no internal routes.
+    pub fn service_url(&self) -> &str {
+        self.internal_url().unwrap_or_else(|| panic!("{} serves no internal routes", self.name))
     }
 
     /// Returns its process id.
@@ -253,6 +271,13 @@ impl Process {
         self.kill();
         let mut environment = self.environment.clone();
         environment.insert("ATHENAEUM__SERVER__LISTEN".into(), format!("127.0.0.1:{}", self.port));
+        // The other processes keep calling it where they did.
+        if let Some(internal) = &self.internal_url {
+            environment.insert(
+                "ATHENAEUM__SERVER__INTERNAL_LISTEN".into(),
+                internal.trim_start_matches("http://").to_string(),
+            );
+        }
         for (name, value) in changes {
             environment.insert(name.to_string(), value.to_string());
         }
@@ -268,12 +293,15 @@ impl Drop for Process {
     }
 }
 
-/// Reads the base URL from the banner's health line,
-/// `  health        http://127.0.0.1:PORT/healthz  …`, which every process prints.
-fn base_url_in_banner(line: &str) -> Option<String> {
-    let rest = line.trim_start().strip_prefix("health")?;
-    let url = rest.split_whitespace().next()?;
-    url.strip_suffix("/healthz").map(str::to_string)
+/// Reads a base URL from a line of the banner: from the health line,
+/// `  health        http://127.0.0.1:PORT/healthz  …` (which every process prints), with
+/// `("health", "/healthz")`; from the internal line,
+/// `  internal      http://127.0.0.1:PORT  /internal/… …` (which a process that serves
+/// internal routes prints), with `("internal", "")`.
+fn url_in_banner(line: &str, label: &str, suffix: &str) -> Option<String> {
+    let rest = line.trim_start().strip_prefix(label)?;
+    let url = rest.split_whitespace().next()?.strip_prefix("http://")?;
+    url.strip_suffix(suffix).map(|base| format!("http://{base}"))
 }
 
 /// Returns a port that was free a moment ago, for a process whose address must be known
@@ -285,12 +313,24 @@ pub fn free_port() -> u16 {
 
 #[cfg(test)]
 mod tests {
-    use super::base_url_in_banner;
+    use super::url_in_banner;
 
     #[test]
     fn the_base_url_is_read_from_the_health_line_of_the_banner() {
         let line = "  health        http://127.0.0.1:4100/healthz  http://127.0.0.1:4100/readyz  http://127.0.0.1:4100/metrics";
-        assert_eq!(base_url_in_banner(line).as_deref(), Some("http://127.0.0.1:4100"));
-        assert_eq!(base_url_in_banner("  GraphQL API   http://127.0.0.1:4100/graphql"), None);
+        assert_eq!(
+            url_in_banner(line, "health", "/healthz").as_deref(),
+            Some("http://127.0.0.1:4100")
+        );
+        assert_eq!(
+            url_in_banner("  GraphQL API   http://127.0.0.1:4100/graphql", "health", "/healthz"),
+            None
+        );
+    }
+
+    #[test]
+    fn the_internal_url_is_read_from_the_internal_line_of_the_banner() {
+        let line = "  internal      http://127.0.0.1:4101  /internal/identity (for the other processes only: keep it private)";
+        assert_eq!(url_in_banner(line, "internal", "").as_deref(), Some("http://127.0.0.1:4101"));
     }
 }

@@ -1,15 +1,16 @@
 //! How a service crate hands itself to the process that runs it. Each service crate
 //! exposes one function that builds it from the process's settings and returns its API
-//! handle with its [`ServiceParts`]: the routes it serves, the workers it runs, and what
-//! its readiness depends on. The process composes the parts of the services it runs
-//! without knowing what each one holds.
+//! handle with its [`ServiceParts`]: the public routes it serves, the internal routes
+//! other processes call it on, the workers it runs, and what its readiness depends on.
+//! The process composes the parts of the services it runs without knowing what each one
+//! holds; it decides where (and whether) internal routes are served, never a service.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use athenaeum_auth::AuthConfig;
+use athenaeum_auth::{AuthConfig, RevocationList};
 use athenaeum_db::{Database, DatabaseConfig};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -26,6 +27,9 @@ pub struct ProcessContext {
     pub data_dir: PathBuf,
     /// Token settings and key files.
     pub auth: AuthConfig,
+    /// The revocation list every token verifier of the process consults: filled by
+    /// identity where it runs in the process, followed from it otherwise.
+    pub revocations: RevocationList,
 }
 
 /// Something a process needs in order to serve: `/readyz` checks each.
@@ -35,6 +39,9 @@ pub enum Dependency {
     Database(Database),
     /// A service in another process.
     Remote(RemoteService, String),
+    /// The revocation list the process's verifiers consult, followed from identity: not
+    /// ready until its first facts arrive.
+    Revocations(RevocationList),
 }
 
 impl Dependency {
@@ -43,6 +50,7 @@ impl Dependency {
         match self {
             Dependency::Database(database) => format!("database {}", database.service()),
             Dependency::Remote(_, name) => format!("service {name}"),
+            Dependency::Revocations(_) => "revocation list".to_string(),
         }
     }
 
@@ -51,6 +59,7 @@ impl Dependency {
         match self {
             Dependency::Database(database) => database.readiness().await,
             Dependency::Remote(remote, _) => remote.is_ready().await,
+            Dependency::Revocations(list) => list.readiness(),
         }
     }
 }
@@ -86,8 +95,21 @@ pub type WorkerStart = Box<dyn FnOnce(watch::Receiver<bool>) -> JoinHandle<()> +
 #[derive(Default)]
 pub struct ServiceParts {
     routes: Vec<RouteSetup>,
+    internal_routes: Vec<RouteSetup>,
     workers: Vec<WorkerStart>,
     dependencies: Vec<Dependency>,
+}
+
+/// A process's parts, sorted for the process to serve and start.
+pub struct AssembledParts {
+    /// Routes for the public listener.
+    pub routes: Vec<RouteSetup>,
+    /// Routes other processes call (`/internal/…`): for the internal listener only.
+    pub internal_routes: Vec<RouteSetup>,
+    /// Background workers to start.
+    pub workers: Vec<WorkerStart>,
+    /// What readiness depends on.
+    pub dependencies: Vec<Dependency>,
 }
 
 impl std::fmt::Debug for ServiceParts {
@@ -95,6 +117,7 @@ impl std::fmt::Debug for ServiceParts {
         formatter
             .debug_struct("ServiceParts")
             .field("routes", &self.routes.len())
+            .field("internal_routes", &self.internal_routes.len())
             .field("workers", &self.workers.len())
             .field("dependencies", &self.dependencies)
             .finish()
@@ -102,12 +125,24 @@ impl std::fmt::Debug for ServiceParts {
 }
 
 impl ServiceParts {
-    /// Adds routes the service serves.
+    /// Adds public routes: served on the process's public listener.
     pub fn route(
         mut self,
         setup: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
     ) -> Self {
         self.routes.push(Arc::new(setup));
+        self
+    }
+
+    /// Adds routes other processes call the service on (its `/internal/…` operations).
+    /// They trust what the calling process forwards (the client's address), so the
+    /// process serves them only on its internal listener, and not at all when it runs
+    /// every service itself.
+    pub fn internal_route(
+        mut self,
+        setup: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
+    ) -> Self {
+        self.internal_routes.push(Arc::new(setup));
         self
     }
 
@@ -134,14 +169,21 @@ impl ServiceParts {
     /// Adds another service's parts to these.
     pub fn merge(mut self, other: ServiceParts) -> Self {
         self.routes.extend(other.routes);
+        self.internal_routes.extend(other.internal_routes);
         self.workers.extend(other.workers);
         self.dependencies.extend(other.dependencies);
         self
     }
 
-    /// Returns the route setups, the workers and the dependencies, for the process.
-    pub fn into_parts(self) -> (Vec<RouteSetup>, Vec<WorkerStart>, Vec<Dependency>) {
-        (self.routes, self.workers, self.dependencies)
+    /// Returns the public and internal route setups, the workers and the dependencies,
+    /// for the process.
+    pub fn into_parts(self) -> AssembledParts {
+        AssembledParts {
+            routes: self.routes,
+            internal_routes: self.internal_routes,
+            workers: self.workers,
+            dependencies: self.dependencies,
+        }
     }
 }
 

@@ -72,29 +72,77 @@ impl Call {
     /// anonymous reader of `named_tenant_id` (the library a reader who is not signed in
     /// named).
     ///
-    /// Fails with `MissingToken` when there is neither, `InvalidToken` for a bad token.
+    /// Fails with `MissingToken` when there is neither, `InvalidToken` for a bad token,
+    /// and `OutOfService` when the named library is suspended.
     pub fn reader(
         &self,
         verifier: &TokenVerifier,
         named_tenant_id: Option<&str>,
     ) -> Result<Reader, AuthError> {
         let caller = if self.token.is_some() { Some(self.caller(verifier)?) } else { None };
-        Reader::resolve(caller, named_tenant_id)
+        let reader = Reader::resolve(caller, named_tenant_id)?;
+        if let Reader::Public(scope) = &reader {
+            verifier.check_tenant(athenaeum_auth::ReadScope::tenant_id(scope))?;
+        }
+        Ok(reader)
     }
 
     /// Reads the call context from a request on the internal routes: the bearer token,
-    /// the forwarded client address (internal routes are reachable only from the
-    /// gateway's network) and the request id.
+    /// the client address and the request id.
+    ///
+    /// The client address another process forwards (`x-athenaeum-client-address`) is
+    /// believed only on the internal listener (an app marked with [`InternalListener`]),
+    /// which is reachable only from the deployment's private network; anywhere else the
+    /// header is ignored and the peer's address is the client's.
     pub fn from_internal_request(request: &HttpRequest) -> Call {
         let header = |name: &str| {
             request.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_string)
         };
+        let forwarded = if request.app_data::<InternalListener>().is_some() {
+            header(CLIENT_ADDRESS_HEADER)
+        } else {
+            None
+        };
         Call::new(
             header("authorization")
                 .and_then(|value| value.strip_prefix("Bearer ").map(str::to_string)),
-            header(CLIENT_ADDRESS_HEADER)
-                .or_else(|| request.peer_addr().map(|address| address.ip().to_string())),
+            forwarded.or_else(|| request.peer_addr().map(|address| address.ip().to_string())),
             header(REQUEST_ID_HEADER).unwrap_or_else(athenaeum_kernel::new_id),
         )
+    }
+}
+
+/// Marks the app of a process's internal listener (`app.app_data(InternalListener)`),
+/// where other processes of the deployment call its services: only there is the client
+/// address they forward believed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InternalListener;
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn forged(request: TestRequest) -> Call {
+        let request = request
+            .peer_addr("192.0.2.7:50000".parse().unwrap())
+            .insert_header((CLIENT_ADDRESS_HEADER, "203.0.113.99"))
+            .to_http_request();
+        Call::from_internal_request(&request)
+    }
+
+    #[test]
+    fn the_forwarded_client_address_is_ignored_off_the_internal_listener() {
+        let call = forged(TestRequest::post());
+
+        assert_eq!(call.client_address.as_deref(), Some("192.0.2.7"));
+    }
+
+    #[test]
+    fn the_forwarded_client_address_is_believed_on_the_internal_listener() {
+        let call = forged(TestRequest::post().app_data(InternalListener));
+
+        assert_eq!(call.client_address.as_deref(), Some("203.0.113.99"));
     }
 }

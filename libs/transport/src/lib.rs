@@ -12,7 +12,7 @@ pub mod graphql;
 mod remote;
 
 pub use assembly::{Dependency, ProcessContext, ServiceParts};
-pub use call::Call;
+pub use call::{Call, InternalListener};
 
 /// Largest request body an internal route accepts: room for a 4 MiB chunk of an uploaded
 /// file, base64-encoded, with its envelope.

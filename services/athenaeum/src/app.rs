@@ -1,7 +1,10 @@
 //! Assembles a running process from the configuration and the set of enabled services:
-//! each enabled service crate builds itself and hands over its parts (routes, workers,
-//! readiness dependencies); services that run elsewhere are reached through their HTTP
-//! clients; the process composes the parts and serves HTTP until told to stop.
+//! each enabled service crate builds itself and hands over its parts (public and
+//! internal routes, workers, readiness dependencies); services that run elsewhere are
+//! reached through their HTTP clients; the process composes the parts and serves HTTP
+//! until told to stop: public routes on `server.listen`, and, in a process that runs
+//! some services but not all, the internal routes other processes call on
+//! `server.internal_listen`, never on the public address.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -10,11 +13,15 @@ use actix_web::{App, HttpServer};
 use anyhow::{Context, bail};
 use athenaeum_catalogue::{CatalogueApi, CatalogueClient};
 use athenaeum_db::ServiceMigrations;
-use athenaeum_gateway::{HttpMetrics, Metrics, OpsState, RequestIds, Services, ops_routes};
+use athenaeum_gateway::{
+    BodyTimeouts, GatewaySettings, HttpMetrics, Metrics, OpsState, RequestIds, SecurityHeaders,
+    Services, ops_routes,
+};
 use athenaeum_identity::{IdentityApi, IdentityClient};
 use athenaeum_search::{SearchApi, SearchClient};
 use athenaeum_transport::assembly::remote_service;
-use athenaeum_transport::{RemoteService, ServiceParts};
+use athenaeum_transport::assembly::{AssembledParts, RouteSetup};
+use athenaeum_transport::{InternalListener, RemoteService, ServiceParts};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -98,10 +105,12 @@ pub async fn command_line_catalogue(
     Ok(library.catalogue)
 }
 
-/// A process ready to serve: its port is bound and its services are up.
+/// A process ready to serve: its ports are bound and its services are up.
 pub struct Application {
     port: u16,
+    internal_port: Option<u16>,
     server: actix_web::dev::Server,
+    internal_server: Option<actix_web::dev::Server>,
     shutdown: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
     services: Vec<ServiceName>,
@@ -134,6 +143,11 @@ impl Application {
         let listener = TcpListener::bind(&config.server.listen)
             .with_context(|| format!("listening on {}", config.server.listen))?;
         let port = listener.local_addr()?.port();
+        let internal_listener = internal_listener(&config, &enabled)?;
+        let internal_port = match &internal_listener {
+            Some(internal) => Some(internal.local_addr()?.port()),
+            None => None,
+        };
         let context = config.process_context();
         let metrics = Arc::new(Metrics::default());
         let mut parts = ServiceParts::default();
@@ -145,6 +159,21 @@ impl Application {
                     .await?;
             parts = parts.merge(own);
             Some(service)
+        } else if runs(ServiceName::Gateway)
+            || runs(ServiceName::Library)
+            || runs(ServiceName::Search)
+        {
+            // These verify people's tokens: they follow identity's revocation facts, so
+            // that a token signed out or of a suspended library is refused here too.
+            // Only the gateway's readiness follows identity's: the library and search keep
+            // serving on the last facts while identity is away.
+            let mut not_awaited = ServiceParts::default();
+            let readiness = if runs(ServiceName::Gateway) { &mut parts } else { &mut not_awaited };
+            let client: Arc<dyn IdentityApi> =
+                Arc::new(IdentityClient::new(remote(&config, ServiceName::Identity, readiness)?));
+            parts =
+                parts.merge(athenaeum_identity::follow_revocations(Arc::clone(&client), &context));
+            Some(client)
         } else {
             None
         };
@@ -170,15 +199,9 @@ impl Application {
             _ => None,
         };
 
-        if let (true, Some(catalogue)) = (runs(ServiceName::Gateway), &catalogue) {
-            let identity = match identity {
-                Some(service) => service,
-                None => Arc::new(IdentityClient::new(remote(
-                    &config,
-                    ServiceName::Identity,
-                    &mut parts,
-                )?)),
-            };
+        if let (true, Some(catalogue), Some(identity)) =
+            (runs(ServiceName::Gateway), &catalogue, identity)
+        {
             let search = match search {
                 Some(service) => service,
                 None => {
@@ -191,43 +214,49 @@ impl Application {
                 search,
                 dependencies: Arc::new(parts.dependencies().to_vec()),
             };
-            let own = athenaeum_gateway::assemble(
-                &context,
-                services,
-                &config.graphql,
-                config.server.trust_forwarded_for,
-                Arc::clone(&metrics),
-            )
-            .await?;
+            let settings = GatewaySettings {
+                limits: config.graphql.clone(),
+                trust_forwarded_for: config.server.trust_forwarded_for,
+                public_url: config.server.public_url.clone(),
+            };
+            let own =
+                athenaeum_gateway::assemble(&context, services, &settings, Arc::clone(&metrics))
+                    .await?;
             parts = parts.merge(own);
         }
 
-        let (routes, starts, dependencies) = parts.into_parts();
+        let AssembledParts { routes, internal_routes, workers: starts, dependencies } =
+            parts.into_parts();
         let (shutdown, shutdown_signal) = watch::channel(false);
         let workers = starts.into_iter().map(|start| start(shutdown_signal.clone())).collect();
         let ops = OpsState { dependencies: Arc::new(dependencies), metrics: Arc::clone(&metrics) };
-        let mut server = HttpServer::new(move || {
-            let mut app = App::new()
-                .wrap(HttpMetrics::new(Arc::clone(&metrics)))
-                .wrap(RequestIds)
-                .configure(ops_routes(ops.clone()));
-            for route in &routes {
-                app = app.configure(|service_config| route(service_config));
+        let server = http_server(&config, listener, routes, ops.clone(), Listener::Public)?;
+        let internal_server = match internal_listener {
+            Some(internal) => {
+                Some(http_server(&config, internal, internal_routes, ops, Listener::Internal)?)
             }
-            app
+            None => None,
+        };
+        Ok(Application {
+            port,
+            internal_port,
+            server,
+            internal_server,
+            shutdown,
+            workers,
+            services: enabled,
         })
-        .disable_signals()
-        .shutdown_timeout(config.server.shutdown_timeout_seconds);
-        if config.server.workers > 0 {
-            server = server.workers(config.server.workers);
-        }
-        let server = server.listen(listener)?.run();
-        Ok(Application { port, server, shutdown, workers, services: enabled })
     }
 
     /// Returns the port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Returns the port of the internal listener, where other processes call this one's
+    /// services; `None` when it serves no internal routes.
+    pub fn internal_port(&self) -> Option<u16> {
+        self.internal_port
     }
 
     /// Returns the services this process runs.
@@ -244,10 +273,20 @@ impl Application {
     ) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
+        let internal = self.internal_server.map(|internal| {
+            let handle = internal.handle();
+            (handle, tokio::spawn(internal))
+        });
         stop.await;
         tracing::info!("shutting down: finishing in-flight requests");
         handle.stop(true).await;
+        if let Some((internal_handle, _)) = &internal {
+            internal_handle.stop(true).await;
+        }
         server.await??;
+        if let Some((_, internal_server)) = internal {
+            internal_server.await??;
+        }
         let _ = self.shutdown.send(true);
         for worker in self.workers {
             let _ = worker.await;
@@ -255,6 +294,81 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Binds the internal listener when the process needs one: when it runs some of the
+/// services other processes call, but not every service (a process that runs them all
+/// calls its services in process and serves no internal routes).
+///
+/// Fails when it needs one and `server.internal_listen` is not set, or cannot be bound.
+fn internal_listener(
+    config: &Config,
+    enabled: &[ServiceName],
+) -> anyhow::Result<Option<TcpListener>> {
+    let runs_everything = ServiceName::ALL.iter().all(|name| enabled.contains(name));
+    let called: Vec<&str> = enabled
+        .iter()
+        .filter(|name| **name != ServiceName::Gateway)
+        .map(|name| name.as_str())
+        .collect();
+    if runs_everything || called.is_empty() {
+        return Ok(None);
+    }
+    let address = &config.server.internal_listen;
+    if address.is_empty() {
+        bail!(
+            "this process runs {} but not every service, so other processes call it on internal routes, \
+             which are never served on the public address: set server.internal_listen \
+             (ATHENAEUM__SERVER__INTERNAL_LISTEN) to an address on the private network, e.g. 10.0.0.5:8081",
+            called.join(" and ")
+        );
+    }
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("listening on {address} (server.internal_listen)"))?;
+    Ok(Some(listener))
+}
+
+/// Which of a process's listeners a server is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listener {
+    /// `server.listen`: the public routes.
+    Public,
+    /// `server.internal_listen`: the routes other processes call.
+    Internal,
+}
+
+/// Prepares an HTTP server on `listener` for `routes`, beside the operational endpoints,
+/// behind the middleware every route runs through.
+fn http_server(
+    config: &Config,
+    listener: TcpListener,
+    routes: Vec<RouteSetup>,
+    ops: OpsState,
+    kind: Listener,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let timeouts = config.body_timeouts();
+    let metrics = Arc::clone(&ops.metrics);
+    let mut server = HttpServer::new(move || {
+        let mut app = App::new()
+            .wrap(BodyTimeouts::new(timeouts))
+            .wrap(HttpMetrics::new(Arc::clone(&metrics)))
+            .wrap(RequestIds)
+            .wrap(SecurityHeaders)
+            .configure(ops_routes(ops.clone()));
+        if kind == Listener::Internal {
+            app = app.app_data(InternalListener);
+        }
+        for route in &routes {
+            app = app.configure(|service_config| route(service_config));
+        }
+        app
+    })
+    .disable_signals()
+    .shutdown_timeout(config.server.shutdown_timeout_seconds);
+    if config.server.workers > 0 {
+        server = server.workers(config.server.workers);
+    }
+    Ok(server.listen(listener)?.run())
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -198,15 +198,26 @@ async fn serve(config: Config, services: &[ServiceName]) -> anyhow::Result<()> {
             "  GraphQL API   {base}/graphql\n  GraphiQL      {base}/graphql (open in a browser)\n"
         ));
     }
-    if application.services().contains(&ServiceName::Identity) {
-        lines.push_str(&format!("  identity      {base}/internal/identity (service-to-service)\n"));
-    }
-    if application.services().contains(&ServiceName::Library) {
-        lines
-            .push_str(&format!("  library       {base}/internal/catalogue (service-to-service)\n"));
-    }
-    if application.services().contains(&ServiceName::Search) {
-        lines.push_str(&format!("  search        {base}/internal/search (service-to-service)\n"));
+    if let Some(internal_port) = application.internal_port() {
+        let host = config
+            .server
+            .internal_listen
+            .rsplit_once(':')
+            .map_or("127.0.0.1".to_string(), |(host, _)| host.to_string());
+        let paths: Vec<&str> = application
+            .services()
+            .iter()
+            .filter_map(|name| match name {
+                ServiceName::Identity => Some("/internal/identity"),
+                ServiceName::Library => Some("/internal/catalogue"),
+                ServiceName::Search => Some("/internal/search"),
+                ServiceName::Gateway => None,
+            })
+            .collect();
+        lines.push_str(&format!(
+            "  internal      http://{host}:{internal_port}  {} (for the other processes only: keep it private)\n",
+            paths.join(" ")
+        ));
     }
     lines.push_str(&format!(
         "  health        {base}/healthz  {base}/readyz  {base}/metrics\nPress Ctrl-C to stop.\n"

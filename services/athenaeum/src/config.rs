@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use athenaeum_auth::AuthConfig;
 use athenaeum_catalogue::CatalogueConfig;
 use athenaeum_db::DatabaseConfig;
-use athenaeum_gateway::GraphqlLimits;
+use athenaeum_gateway::{BodyTimeoutSettings, GraphqlLimits};
 use athenaeum_identity::IdentityConfig;
 use athenaeum_mail::MailConfig;
 use athenaeum_search::SearchConfig;
@@ -53,6 +53,11 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address and port to listen on; port 0 picks a free one.
     pub listen: String,
+    /// Address and port of the internal listener, where the other processes of a split
+    /// deployment call this one's services (`/internal/…`); keep it on a private
+    /// network. Needed by a process that runs some services but not all; a process
+    /// that runs every service serves no internal routes. Port 0 picks a free one.
+    pub internal_listen: String,
     /// The address people use to reach the platform; emailed links point here. Empty:
     /// `http://` + the listen address.
     pub public_url: String,
@@ -62,16 +67,28 @@ pub struct ServerConfig {
     pub shutdown_timeout_seconds: u64,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Longest pause in a request body, in seconds, before the connection is cut.
+    pub body_idle_timeout_seconds: u64,
+    /// Longest a whole request body (a file upload excepted) may take to arrive.
+    pub body_timeout_seconds: u64,
+    /// Slowest average rate a file upload may arrive at, in bytes per second, once it
+    /// has had one idle timeout to get going.
+    pub upload_min_bytes_per_second: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
+        let body = BodyTimeoutSettings::default();
         ServerConfig {
             listen: "127.0.0.1:8080".into(),
+            internal_listen: String::new(),
             public_url: String::new(),
             workers: 0,
             shutdown_timeout_seconds: 30,
             trust_forwarded_for: false,
+            body_idle_timeout_seconds: body.body_idle_timeout_seconds,
+            body_timeout_seconds: body.body_timeout_seconds,
+            upload_min_bytes_per_second: body.upload_min_bytes_per_second,
         }
     }
 }
@@ -174,6 +191,14 @@ impl Config {
                 self.server.listen
             );
         }
+        if !self.server.internal_listen.is_empty()
+            && self.server.internal_listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            bail!(
+                "server.internal_listen {:?} is not an address such as 10.0.0.5:8081",
+                self.server.internal_listen
+            );
+        }
         if !self.database.url.is_empty() && self.database.backend() == athenaeum_db::Backend::Sqlite
         {
             bail!(
@@ -217,12 +242,23 @@ impl Config {
         Ok(self.public_url(port))
     }
 
-    /// Returns what every service of a process is built from.
+    /// Returns what every service of a process is built from, with a new revocation list
+    /// for its verifiers to share.
     pub fn process_context(&self) -> ProcessContext {
         ProcessContext {
             database: self.database.clone(),
             data_dir: self.data.dir.clone(),
             auth: self.auth.clone(),
+            revocations: athenaeum_auth::RevocationList::new(),
+        }
+    }
+
+    /// Returns how long request bodies may take.
+    pub fn body_timeouts(&self) -> BodyTimeoutSettings {
+        BodyTimeoutSettings {
+            body_idle_timeout_seconds: self.server.body_idle_timeout_seconds,
+            body_timeout_seconds: self.server.body_timeout_seconds,
+            upload_min_bytes_per_second: self.server.upload_min_bytes_per_second,
         }
     }
 

@@ -4,20 +4,22 @@
 //! `application/json` (always 200 for a well-formed request) as the client accepts;
 //! graphql-ws subscriptions on the same path; GraphiQL for a browser.
 
-use actix_web::FromRequest;
+use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::Data;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLSubscription};
+use async_graphql_actix_web::GraphQLSubscription;
 use athenaeum_kernel::{ApiError, ErrorCode};
 use athenaeum_transport::Call;
 use serde_json::json;
 
+use crate::body_timeouts::is_timed_out;
 use crate::graphiql;
 use crate::request::{client_address, error_body, request_call, request_id};
 use crate::state::GatewayState;
+use crate::uploads::{PartLimits, read_multipart};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -81,24 +83,15 @@ pub(crate) async fn graphql_post(
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
-        // A file upload (GraphQL multipart request): files are spooled to temporary
-        // files as they arrive, so memory stays flat whatever their size.
-        let mut inner = payload.into_inner();
-        return match GraphQLRequest::from_request(&request, &mut inner).await {
-            Ok(parsed) => execute(&request, &state, media, parsed.into_inner()).await,
-            Err(error) => refuse(
-                StatusCode::BAD_REQUEST,
-                media,
-                &ApiError::validation(
-                    "body",
-                    format!("the multipart request cannot be read: {error}"),
-                ),
-            ),
-        };
+        return upload(&request, payload, &state, media, &content_type).await;
     }
     let limit = state.limits.body_bytes;
     let body = match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => body,
+        Ok(Err(error)) if error.as_error::<PayloadError>().is_some_and(is_timed_out) => {
+            let error = ApiError::validation("body", error.to_string());
+            return refuse(StatusCode::REQUEST_TIMEOUT, media, &error);
+        }
         Ok(Err(error)) => {
             let problem = format!("the request body could not be read: {error}");
             return refuse(StatusCode::BAD_REQUEST, media, &ApiError::validation("body", problem));
@@ -137,6 +130,47 @@ pub(crate) async fn graphql_post(
     execute(&request, &state, media, graphql_request).await
 }
 
+/// A file upload (a GraphQL multipart request). Everything that can refuse it is decided
+/// from the headers before the body is read: the page it came from, the caller (staff of
+/// a library) and room for another upload. The body is then read with a limit per part,
+/// and the room held until the file has been handed on.
+async fn upload(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &GatewayState,
+    media: MediaType,
+    content_type: &str,
+) -> HttpResponse {
+    if let Err(error) = state.origins.check(request) {
+        return refuse(StatusCode::FORBIDDEN, media, &error);
+    }
+    let (call, caller) = match request_call(request, state) {
+        Ok(found) => found,
+        Err(error) => return refuse(StatusCode::UNAUTHORIZED, media, &error),
+    };
+    let permit = match state.uploads.admit(caller.as_ref()) {
+        Ok(permit) => permit,
+        Err(error) => {
+            let status =
+                StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+            let mut response = refuse(status, media, &error);
+            if let Some(seconds) = error.retry_after_seconds {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            return response;
+        }
+    };
+    let limits =
+        PartLimits { body_bytes: state.limits.body_bytes, file_bytes: state.limits.upload_bytes };
+    let graphql_request = match read_multipart(content_type, payload, limits).await {
+        Ok(parsed) => parsed,
+        Err((status, error)) => return refuse(status, media, &error),
+    };
+    let response = run(state, media, call, caller, graphql_request).await;
+    drop(permit);
+    response
+}
+
 pub(crate) async fn graphql_get(
     request: HttpRequest,
     payload: web::Payload,
@@ -148,6 +182,10 @@ pub(crate) async fn graphql_get(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
     {
+        // A page of another site could open a socket in its visitor's browser.
+        if let Err(error) = state.origins.check(&request) {
+            return HttpResponse::Forbidden().json(error_body(&error));
+        }
         return subscribe(&request, payload, &state);
     }
     let wants_html = request
@@ -221,6 +259,17 @@ async fn execute(
         Ok(found) => found,
         Err(error) => return refuse(StatusCode::UNAUTHORIZED, media, &error),
     };
+    run(state, media, call, caller, graphql_request).await
+}
+
+/// Executes a request as the caller `call` carries and answers it.
+async fn run(
+    state: &GatewayState,
+    media: MediaType,
+    call: Call,
+    caller: Option<athenaeum_auth::Caller>,
+    graphql_request: async_graphql::Request,
+) -> HttpResponse {
     // Loaders live for this request only: they carry its caller and cache nothing beyond it.
     let loaders = athenaeum_catalogue::graphql::CatalogueLoaders::new(
         std::sync::Arc::clone(&state.catalogue),
@@ -233,7 +282,7 @@ async fn execute(
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
-    label_errors(&mut response.errors, request_error);
+    label_errors(&mut response.errors, request_error, state.limits.complexity);
     if request_error {
         let status = if media == MediaType::GraphqlResponseJson {
             StatusCode::BAD_REQUEST
@@ -250,22 +299,41 @@ async fn execute(
 /// Gives every error a `code` extension: services set theirs; errors the GraphQL layer
 /// raises itself are `VALIDATION` (bad document or variables), `TOO_LARGE` (over the
 /// depth or complexity limit) or, during execution, `INTERNAL`.
-fn label_errors(errors: &mut [async_graphql::ServerError], request_error: bool) {
+fn label_errors(
+    errors: &mut [async_graphql::ServerError],
+    request_error: bool,
+    complexity_limit: usize,
+) {
     for error in errors {
+        if request_error && error.message.contains("too complex") {
+            error.message = format!(
+                "the query asks for too much at once: it costs more than the {complexity_limit} one request may \
+                 (each result of a page or search costs what its fields cost, and running a search or \
+                 writing a record as MARC costs more); ask for fewer results, or split it"
+            );
+        }
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_some() {
             continue;
         }
-        let code =
-            if error.message.contains("nested too deep") || error.message.contains("too complex") {
-                ErrorCode::TooLarge
-            } else if request_error {
-                ErrorCode::Validation
-            } else {
-                ErrorCode::Internal
-            };
+        let code = if error.message.contains("nested too deep")
+            || error.message.contains("too much at once")
+        {
+            ErrorCode::TooLarge
+        } else if request_error || is_argument_error(&error.message) {
+            ErrorCode::Validation
+        } else {
+            ErrorCode::Internal
+        };
         extensions.set("code", code.as_str());
     }
+}
+
+/// Returns true for the message async-graphql gives an argument that does not parse as
+/// its type (`first: 2147483648` for an `Int`), raised when the field runs: the caller's
+/// mistake, not the server's.
+fn is_argument_error(message: &str) -> bool {
+    message.starts_with("Failed to parse") || message.starts_with("Invalid value for argument")
 }
 
 fn subscribe(request: &HttpRequest, payload: web::Payload, state: &GatewayState) -> HttpResponse {

@@ -1,13 +1,13 @@
 //! Request counts and latency histograms in Prometheus' text format: per GraphQL
-//! operation (named by its root fields, so the label set is bounded by the schema) and
-//! per HTTP route.
+//! operation (named by its root field once the schema has validated it, so the label
+//! set is bounded by the schema) and per HTTP route.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection,
@@ -115,12 +115,24 @@ impl MetricsExtension {
 
 impl ExtensionFactory for MetricsExtension {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(OperationTimer { metrics: Arc::clone(&self.metrics), label: Mutex::new(None) })
+        Arc::new(OperationTimer {
+            metrics: Arc::clone(&self.metrics),
+            candidates: Mutex::new(Vec::new()),
+            label: Mutex::new(None),
+        })
     }
 }
 
+/// The label of a request that never ran: unparsable, invalid or over a limit. Anything
+/// a client wrote is labelled only once the schema has accepted it, so the label set is
+/// bounded by the schema, not by what clients send.
+const NOT_RUN: &str = "invalid";
+
 struct OperationTimer {
     metrics: Arc<Metrics>,
+    /// Each operation of the parsed document by name, with the label it would get.
+    candidates: Mutex<Vec<(Option<String>, String)>>,
+    /// The label of the operation that passed validation and runs.
     label: Mutex<Option<String>>,
 }
 
@@ -132,7 +144,7 @@ impl Extension for OperationTimer {
         let label = self.label.lock().unwrap_or_else(PoisonError::into_inner).take();
         let outcome = if response.errors.is_empty() { "ok" } else { "error" };
         self.metrics.observe_graphql(
-            label.as_deref().unwrap_or("invalid"),
+            label.as_deref().unwrap_or(NOT_RUN),
             outcome,
             started.elapsed().as_secs_f64(),
         );
@@ -147,37 +159,55 @@ impl Extension for OperationTimer {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(context, query, variables).await?;
-        let label = operation_label(&document);
-        *self.label.lock().unwrap_or_else(PoisonError::into_inner) = Some(label);
+        *self.candidates.lock().unwrap_or_else(PoisonError::into_inner) =
+            operation_labels(&document);
         Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        context: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        // Execution starts only for a document the schema validated.
+        let candidates =
+            std::mem::take(&mut *self.candidates.lock().unwrap_or_else(PoisonError::into_inner));
+        let label = match candidates.as_slice() {
+            [(_, only)] => Some(only.clone()),
+            several => several
+                .iter()
+                .find(|(name, _)| name.as_deref() == operation_name)
+                .map(|(_, label)| label.clone()),
+        };
+        *self.label.lock().unwrap_or_else(PoisonError::into_inner) = label;
+        next.run(context, operation_name).await
     }
 }
 
-/// Names an operation by its root fields, e.g. `mutation signIn`.
-fn operation_label(document: &ExecutableDocument) -> String {
+/// Labels each operation of a document by its type and root field, e.g. `mutation
+/// signIn`; an operation that selects several root fields (or fragments) is
+/// `query (several fields)`, so that combinations cannot multiply the label set.
+fn operation_labels(document: &ExecutableDocument) -> Vec<(Option<String>, String)> {
     let describe = |operation: &OperationDefinition| {
-        let mut fields: Vec<&str> = operation
-            .selection_set
-            .node
-            .items
-            .iter()
-            .map(|selection| match &selection.node {
-                Selection::Field(field) => field.node.name.node.as_str(),
-                _ => "…",
-            })
-            .collect();
-        fields.sort_unstable();
-        fields.dedup();
-        format!("{} {}", operation.ty, fields.join(","))
+        let mut fields =
+            operation.selection_set.node.items.iter().map(|selection| match &selection.node {
+                Selection::Field(field) => Some(field.node.name.node.as_str()),
+                _ => None,
+            });
+        let first = fields.next().flatten();
+        let single = first.filter(|name| fields.all(|other| other == Some(*name)));
+        match single {
+            Some(field) => format!("{} {field}", operation.ty),
+            None => format!("{} (several fields)", operation.ty),
+        }
     };
     match &document.operations {
-        DocumentOperations::Single(operation) => describe(&operation.node),
-        DocumentOperations::Multiple(operations) => {
-            let mut labels: Vec<String> =
-                operations.values().map(|operation| describe(&operation.node)).collect();
-            labels.sort();
-            labels.join(" | ")
-        }
+        DocumentOperations::Single(operation) => vec![(None, describe(&operation.node))],
+        DocumentOperations::Multiple(operations) => operations
+            .iter()
+            .map(|(name, operation)| (Some(name.to_string()), describe(&operation.node)))
+            .collect(),
     }
 }
 
@@ -194,5 +224,59 @@ mod tests {
         assert!(text.contains("athenaeum_graphql_operation_duration_seconds_bucket{operation=\"query me\",outcome=\"ok\",le=\"0.0025\"} 1"), "{text}");
         assert!(text.contains("athenaeum_graphql_operation_duration_seconds_bucket{operation=\"query me\",outcome=\"ok\",le=\"+Inf\"} 2"), "{text}");
         assert!(text.contains("athenaeum_graphql_operation_duration_seconds_count{operation=\"query me\",outcome=\"ok\"} 2"), "{text}");
+    }
+
+    struct Query;
+
+    #[async_graphql::Object]
+    impl Query {
+        async fn version(&self) -> i32 {
+            1
+        }
+
+        async fn shelves(&self) -> i32 {
+            2
+        }
+    }
+
+    /// Returns the operation labels `/metrics` shows.
+    fn labels(metrics: &Metrics) -> std::collections::BTreeSet<String> {
+        metrics
+            .render()
+            .lines()
+            .filter_map(|line| line.split("operation=\"").nth(1))
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn operations_the_schema_refuses_share_one_label_whatever_they_name() {
+        let metrics = Arc::new(Metrics::default());
+        let schema = async_graphql::Schema::build(
+            Query,
+            async_graphql::EmptyMutation,
+            async_graphql::EmptySubscription,
+        )
+        .extension(MetricsExtension::new(Arc::clone(&metrics)))
+        .finish();
+
+        for number in 0..200 {
+            schema.execute(format!("{{ unknownField{number} }}")).await;
+            schema.execute(format!("query Named{number} {{ version }} {{")).await;
+        }
+        schema.execute("{ version }").await;
+        schema.execute("{ a: version b: version }").await;
+        schema.execute("{ version shelves }").await;
+        schema.execute("{ shelves version }").await;
+        schema.execute("query A { version } query B { shelves }").await;
+
+        assert_eq!(
+            labels(&metrics),
+            ["invalid", "query (several fields)", "query version"]
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        );
     }
 }

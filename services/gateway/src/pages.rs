@@ -1,16 +1,19 @@
 //! The few pages emailed links open: accept an invitation, reset a password, confirm an
 //! email address, ask for a reset link. Plain HTML forms that work without JavaScript;
 //! each page does its work by executing a GraphQL document against the gateway's own
-//! schema, so it can do nothing the public API cannot.
+//! schema, so it can do nothing the public API cannot. A form sent from a page of
+//! another site is refused (the origin check).
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::{Request, Variables};
 use athenaeum_auth::Caller;
 use athenaeum_transport::Call;
 use serde_json::{Value, json};
 
+use crate::headers::REFERRER_POLICY;
 use crate::request::{client_address, request_id};
 use crate::state::GatewayState;
 
@@ -46,6 +49,10 @@ fn escape(text: &str) -> String {
 }
 
 fn layout(title: &str, body: &str) -> HttpResponse {
+    page(StatusCode::OK, title, body)
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
     let html = format!(
         r#"<!doctype html>
 <html lang="en">
@@ -74,12 +81,30 @@ button {{ font: inherit; margin-top: 1.5rem; padding: .6rem 1.2rem; background: 
 "#,
         title = escape(title)
     );
-    HttpResponse::Ok()
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
+        // Not `no-referrer`: under it a browser sends `Origin: null` with the page's own
+        // form, which the origin check refuses. `same-origin` still keeps the link's
+        // token from every other site.
+        .insert_header(("Referrer-Policy", REFERRER_POLICY))
         .insert_header(("Cache-Control", "no-store"))
         .body(html)
+}
+
+/// Refuses a form sent from a page of another site: without this, any site could have
+/// its visitors' browsers post to these forms (emailed links' forms hold no cookie or
+/// other secret of the visitor's for a site to be stopped by).
+fn from_another_site(request: &HttpRequest, state: &GatewayState) -> Option<HttpResponse> {
+    let refused = state.origins.check(request).err()?;
+    Some(page(
+        StatusCode::FORBIDDEN,
+        "This form came from another site",
+        &problem(&format!(
+            "{}. Open the link from your email again and send the form from there.",
+            refused.message
+        )),
+    ))
 }
 
 fn problem(message: &str) -> String {
@@ -206,6 +231,9 @@ async fn accept_invitation(
     form: Form,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
+    if let Some(refused) = from_another_site(&request, &state) {
+        return refused;
+    }
     ACCEPT_INVITATION.submit(&request, &form, &state).await
 }
 
@@ -218,6 +246,9 @@ async fn reset_password(
     form: Form,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
+    if let Some(refused) = from_another_site(&request, &state) {
+        return refused;
+    }
     RESET_PASSWORD.submit(&request, &form, &state).await
 }
 
@@ -238,6 +269,9 @@ async fn verify_email(
     form: Form,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
+    if let Some(refused) = from_another_site(&request, &state) {
+        return refused;
+    }
     let document = "mutation($token: String!) { verifyEmail(token: $token) { email } }";
     match run(&state, &request, document, json!({ "token": field(&form, "token") })).await {
         Ok(data) => layout(
@@ -273,6 +307,9 @@ async fn forgot_password(
     form: Form,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
+    if let Some(refused) = from_another_site(&request, &state) {
+        return refused;
+    }
     let document = "mutation($tenant: String!, $email: String!) { requestPasswordReset(tenant: $tenant, email: $email) }";
     match run(
         &state,

@@ -2,7 +2,6 @@
 //! the pages emailed links open.
 
 use actix_web::web;
-use async_graphql::http::MultipartOptions;
 
 use crate::graphql_http::{graphql_get, graphql_post, method_not_allowed};
 use crate::state::GatewayState;
@@ -12,10 +11,7 @@ use crate::{export, graphiql, pages};
 pub fn graphql_routes(state: GatewayState) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |config: &mut web::ServiceConfig| {
         let body_limit = state.limits.body_bytes;
-        let uploads =
-            MultipartOptions::default().max_file_size(state.limits.upload_bytes).max_num_files(1);
         config
-            .app_data(uploads)
             .app_data(web::Data::new(state.clone()))
             .app_data(web::PayloadConfig::new(body_limit))
             .service(

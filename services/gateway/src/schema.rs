@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{Context, MergedObject, Object, Result, Schema, Subscription};
+use async_graphql::{Context, ID, MergedObject, Object, Result, Schema, Subscription};
 use athenaeum_catalogue::CatalogueApi;
 use athenaeum_catalogue::graphql::{CatalogueMutation, CatalogueQuery};
 use athenaeum_identity::IdentityApi;
@@ -11,6 +11,7 @@ use athenaeum_identity::api::FindTenant;
 use athenaeum_identity::graphql::{IdentityMutation, IdentityQuery};
 use athenaeum_kernel::{ApiError, ErrorCode};
 use athenaeum_search::SearchApi;
+use athenaeum_search::api::{IndexStatus, Rebuild};
 use athenaeum_search::graphql::SearchQuery;
 use athenaeum_transport::Call;
 use athenaeum_transport::graphql::{TenantDirectory, to_graphql_error};
@@ -29,7 +30,7 @@ pub struct QueryRoot(IdentityQuery, CatalogueQuery, SearchQuery, PlatformQuery);
 /// The root mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation, CatalogueMutation);
+pub struct MutationRoot(IdentityMutation, CatalogueMutation, PlatformMutation);
 
 /// The assembled schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -102,6 +103,30 @@ impl PlatformQuery {
     /// The running version of Athenaeum.
     async fn version(&self) -> &'static str {
         env!("CARGO_PKG_VERSION")
+    }
+}
+
+/// Mutations about the platform itself.
+#[derive(Default)]
+pub struct PlatformMutation;
+
+#[Object]
+impl PlatformMutation {
+    /// Rebuilds the search index from the catalogue (only one library's records when
+    /// `tenantId` names it) while searches keep answering from the current index, which
+    /// is swapped when the new one is ready; follow it with `searchIndexStatus`.
+    /// Operators. `CONFLICT` when a rebuild is already running.
+    async fn rebuild_search_index(
+        &self,
+        context: &Context<'_>,
+        tenant_id: Option<ID>,
+    ) -> Result<IndexStatus> {
+        let search = context.data::<Arc<dyn SearchApi>>()?;
+        let call = athenaeum_transport::graphql::request_call(context)?;
+        search
+            .rebuild(call, Rebuild { tenant_id: tenant_id.map(|id| id.0) })
+            .await
+            .map_err(to_graphql_error)
     }
 }
 

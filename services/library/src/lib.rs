@@ -45,7 +45,8 @@ pub async fn assemble(
     let data_dir = context.data_dir.clone();
     let key =
         tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir)).await??;
-    let verifier = TokenVerifier::new(key, &context.auth);
+    let verifier =
+        TokenVerifier::new(key, &context.auth).with_revocations(context.revocations.clone());
     let library = LibraryDatabase::new(database.clone());
     let catalogue_service = Arc::new(CatalogueService::new(
         library.clone(),
@@ -56,7 +57,7 @@ pub async fn assemble(
     let routes_service = Arc::clone(&catalogue_service);
     let import_service = Arc::clone(&catalogue_service);
     let parts = ServiceParts::default()
-        .route(move |config| {
+        .internal_route(move |config| {
             config.service(catalogue_routes(Arc::clone(&routes_service) as Arc<dyn CatalogueApi>));
         })
         .worker(move |stop| tokio::spawn(import_service.run_imports(stop)))

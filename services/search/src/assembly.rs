@@ -37,8 +37,11 @@ pub async fn build(
     let root = context.data_dir.join("search");
     let auth = context.auth.clone();
     let config = config.clone();
+    let revocations = context.revocations.clone();
     let service = tokio::task::spawn_blocking(move || {
-        let verifier = TokenVerifier::new(verification, &auth);
+        // The revocation list also says which libraries are suspended, so that their
+        // records are left out of every search.
+        let verifier = TokenVerifier::new(verification, &auth).with_revocations(revocations);
         SearchService::open(&root, catalogue, signing, &auth, verifier, config)
     })
     .await??;
@@ -59,7 +62,7 @@ pub async fn assemble(
     let routes = Arc::clone(&service);
     let follower = Arc::clone(&service);
     let parts = ServiceParts::default()
-        .route(move |config| {
+        .internal_route(move |config| {
             config.service(search_routes(Arc::clone(&routes) as Arc<dyn SearchApi>));
         })
         .worker(move |stop| tokio::spawn(follower.run(stop)));
