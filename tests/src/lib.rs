@@ -17,6 +17,7 @@ mod deployment;
 mod graphql;
 mod mail;
 mod process;
+mod raw;
 
 pub use athenaeum_testkit::{Backend, ReceivedMail, SmtpServer, both_backends};
 pub use deployment::{
@@ -29,6 +30,7 @@ pub use mail::{
     wait_for_mail,
 };
 pub use process::{Environment, Process, START_TIMEOUT, athenaeum_command, binary, free_port};
+pub use raw::{MULTIPART_BOUNDARY, RawRequest, multipart_upload_start};
 
 /// Runs each scenario against every deployment: all-in-one and split, each on SQLite and
 /// on PostgreSQL.
