@@ -33,19 +33,34 @@ fn unedited_utf8_records_come_back_byte_for_byte_from_iso2709() {
     let mut decomposed = 0;
     let mut differing = Vec::new();
     for path in &files {
-        for (index, raw) in raw_records(path).iter().enumerate() {
+        let raws = raw_records(path);
+        let mut in_file = 0;
+        let mut identical = 0;
+        for (index, raw) in raws.iter().enumerate() {
             let Ok((record, warnings)) = iso2709::read_record(raw) else { continue };
             if !is_faithful_candidate(raw, &warnings) {
                 continue;
             }
             compared += 1;
+            in_file += 1;
             decomposed += usize::from(is_decomposed_beyond_ascii(&record));
             let mut written = Vec::new();
             iso2709::write_record(&record, &mut written)
                 .unwrap_or_else(|error| panic!("{} record {}: {error}", path.display(), index + 1));
-            if &written != raw {
+            if &written == raw {
+                identical += 1;
+            } else {
                 differing.push(format!("{} record {}", path.display(), index + 1));
             }
+        }
+        if in_file > 0 {
+            let name = path.strip_prefix(marc_data()).unwrap_or(path);
+            println!(
+                "{:<60} {identical:>6} of {in_file:>6} well-formed UTF-8 records byte for byte \
+                 ({} records in the file)",
+                name.display(),
+                raws.len()
+            );
         }
     }
     println!(
