@@ -11,7 +11,9 @@
 //! machine: reading the file alone, and reading plus describing plus serialising each
 //! record (all the work but the database's). For each import it prints records/s, the
 //! latency of a batch (read, prepare and commit) at p50/p95/p99, and the process's peak
-//! resident memory during the import (reset before each one).
+//! resident memory during the import (reset before each one). Each file is also
+//! previewed (`import-marc --dry-run`): the same reading and matching, recording each
+//! record's outcome instead of writing the catalogue.
 //!
 //! A benchmark, not a test: it never judges the figures. Run it with
 //! `cargo bench -p athenaeum --bench marc_import [-- --quick]` (`--quick`: 50,000 records
@@ -30,7 +32,7 @@ use std::time::{Duration, Instant};
 use athenaeum::Config;
 use athenaeum_auth::{AuthConfig, SigningKey, TokenIssuer};
 use athenaeum_catalogue::CatalogueService;
-use athenaeum_catalogue::api::ImportOptions;
+use athenaeum_catalogue::api::{ImportMode, ImportOptions};
 use athenaeum_marc::RecordReader;
 use athenaeum_testkit::{Backend, prepare_databases};
 
@@ -62,9 +64,9 @@ fn prepare_only(path: &Path) -> (usize, Duration) {
     (count, started.elapsed())
 }
 
-/// Imports `path` into fresh databases on `backend`, as an operator acting for a new
-/// tenant, with the default import options.
-async fn import(backend: Backend, path: &Path) -> Imported {
+/// Imports (or previews, by `mode`) `path` into fresh databases on `backend`, as an
+/// operator acting for a new tenant, with the default import options.
+async fn import(backend: Backend, path: &Path, mode: ImportMode) -> Imported {
     let databases = prepare_databases(backend, &athenaeum::app::all_migrations()).await;
     let mut config = Config::default();
     config.database = databases.config.clone();
@@ -75,7 +77,8 @@ async fn import(backend: Backend, path: &Path) -> Imported {
     let catalogue: Arc<CatalogueService> =
         athenaeum::app::command_line_catalogue(&config).await.expect("catalogue");
     let scope = operator_scope(&catalogue, &issuer, &athenaeum_kernel::new_id());
-    let imported = import_file(&catalogue, &scope, path, &ImportOptions::default(), false).await;
+    let imported =
+        import_file(&catalogue, &scope, path, &ImportOptions::default(), mode, false).await;
     drop(catalogue);
     drop(databases);
     imported
@@ -137,8 +140,11 @@ async fn main() {
     }
     for backend in backends {
         println!("\nimport on {backend} (batches of 500 records, each one transaction):");
-        report("10k LoC file", &import(backend, &source).await);
+        report("10k LoC file", &import(backend, &source, ImportMode::Import).await);
+        report("10k LoC file, preview", &import(backend, &source, ImportMode::Preview).await);
         let label = format!("{} records with items", large.records);
-        report(&label, &import(backend, &large.path).await);
+        report(&label, &import(backend, &large.path, ImportMode::Import).await);
+        let label = format!("{} records with items, preview", large.records);
+        report(&label, &import(backend, &large.path, ImportMode::Preview).await);
     }
 }

@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use athenaeum::Config;
 use athenaeum_auth::{SigningKey, TokenIssuer};
-use athenaeum_catalogue::api::ImportOptions;
+use athenaeum_catalogue::api::{ImportMode, ImportOptions};
 use athenaeum_catalogue::{CatalogueApi, CatalogueService};
 use athenaeum_identity::IdentityApi;
 use athenaeum_testkit::{Backend, prepare_databases};
@@ -129,7 +129,7 @@ async fn import(
     let scope = operator_scope(catalogue, issuer, tenant_id);
     // Every record is new: the copies share ISBNs and system numbers on purpose.
     let options = ImportOptions { match_on: Vec::new(), ..ImportOptions::default() };
-    import_file(catalogue, &scope, path, &options, true).await
+    import_file(catalogue, &scope, path, &options, ImportMode::Import, true).await
 }
 
 /// Returns the bytes of the files under `path`.

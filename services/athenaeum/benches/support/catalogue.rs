@@ -45,10 +45,10 @@ pub async fn import_file(
     scope: &TenantScope,
     path: &Path,
     options: &ImportOptions,
+    mode: ImportMode,
     progress: bool,
 ) -> Imported {
-    let (job, _) =
-        catalogue.local_import_job(scope, path, options, ImportMode::Import).await.expect("job");
+    let (job, _) = catalogue.local_import_job(scope, path, options, mode).await.expect("job");
     let reader = RecordReader::open(path).expect("open");
     let (_stop_sender, stop) = tokio::sync::watch::channel(false);
     reset_peak_memory();
