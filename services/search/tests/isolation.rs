@@ -1,7 +1,7 @@
 //! Libraries share one index but never each other's catalogues: a library search sees one
 //! library, a union search groups every library's copies of a work, staff details and
-//! staff-only searches stay with staff of their own library, and only operators see or
-//! rebuild the index. On both databases.
+//! staff-only searches stay with staff of their own library, only operators see or
+//! rebuild the index, and a suspended library is found by nobody. On both databases.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -10,6 +10,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use athenaeum_auth::{Revocations, SuspendedTenant};
 use athenaeum_catalogue::api::*;
 use athenaeum_kernel::ErrorCode;
 use athenaeum_search::api::*;
@@ -130,6 +131,15 @@ async fn expected_holdings(
 
 fn tenants(results: &SearchResults) -> BTreeSet<String> {
     results.hits.iter().map(|hit| hit.tenant_id.clone()).collect()
+}
+
+/// The records of every work a union search found.
+fn edition_ids(results: &SearchResults) -> Vec<String> {
+    results
+        .works
+        .iter()
+        .flat_map(|work| work.editions.iter().map(|edition| edition.record_id.clone()))
+        .collect()
 }
 
 async fn setup(world: &World) -> (Holdings, Holdings) {
@@ -330,5 +340,68 @@ both_backends! {
             assert!(outcome.starts_with("rebuilt"), "{outcome}");
             assert_eq!(world.index_documents(), expected, "after rebuilding {tenant_id:?}");
         }
+    }
+
+    async fn a_suspended_library_leaves_union_search_its_facets_and_autocomplete_and_its_readers_are_refused(backend) {
+        let world = World::start(backend).await;
+        let (north, south) = setup(&world).await;
+        let union = |query: &str| SearchRequest { query: query.into(), scope: SearchScope::Everywhere, first: 100, facets: true, ..request() };
+        let suggest = |prefix: &str, public_tenant_id: Option<String>| {
+            let request = AutocompleteRequest {
+                prefix: prefix.into(),
+                scope: if public_tenant_id.is_some() { SearchScope::Library } else { SearchScope::Everywhere },
+                public_tenant_id,
+                limit: 8,
+                ..AutocompleteRequest::default()
+            };
+            let world = &world;
+            async move { world.search_api().autocomplete(&Call::anonymous(), request).await }
+        };
+        assert_eq!(world.search_with(&Call::anonymous(), union("hobbit tolkien")).await.works[0].tenant_ids.len(), 2);
+        assert!(!suggest("northtown", None).await.unwrap().suggestions.is_empty());
+
+        world.revocations.replace(Revocations {
+            suspended_tenants: vec![SuspendedTenant { tenant_id: world.north.tenant_id.clone(), name: "North Libraries".into() }],
+            ..Revocations::default()
+        });
+
+        // Whoever searches every library finds the shared work as the south alone holds it.
+        let south_only = vec![world.south.tenant_id.clone()];
+        for caller in [Call::anonymous(), world.south.patron.clone(), world.south.staff.clone()] {
+            let found = world.search_with(&caller, union("hobbit tolkien")).await;
+            assert_eq!(edition_ids(&found), vec![south.shared.id.clone()]);
+            let work = &found.works[0];
+            assert_eq!(work.tenant_ids, south_only);
+            assert!(work.editions.iter().all(|edition| edition.tenant_id == world.south.tenant_id), "{:?}", work.editions);
+            assert!(work.holdings.iter().all(|holding| holding.tenant_id == world.south.tenant_id), "{:?}", work.holdings);
+            assert!(!work.holdings.is_empty());
+        }
+        // Nothing of the north is counted, offered as a facet value or suggested.
+        let everything = world.search_with(&Call::anonymous(), union("")).await;
+        assert_eq!(everything.total_records as usize, world.all_records(&world.south).await.len());
+        let holders: BTreeSet<String> = everything.works.iter().flat_map(|work| work.tenant_ids.iter().cloned()).collect();
+        assert_eq!(holders, BTreeSet::from([world.south.tenant_id.clone()]));
+        let north_values: Vec<&FacetValue> = everything
+            .facets
+            .iter()
+            .flat_map(|facet| facet.values.iter())
+            .filter(|value| value.value.contains(&world.north.tenant_id) || value.label.contains("N Central"))
+            .collect();
+        assert!(north_values.is_empty(), "the suspended library's branches are facet values: {north_values:?}");
+        assert_eq!(world.search_with(&Call::anonymous(), union("northtown parish")).await.total_records, 0);
+        assert!(suggest("northtown", None).await.unwrap().suggestions.is_empty(), "its records are suggested");
+        assert!(!suggest("southport", None).await.unwrap().suggestions.is_empty());
+        // Its own people, and readers naming it, are refused.
+        let own_search = world.search_api().search(&world.north.patron, SearchRequest { query: "hobbit".into(), ..request() }).await;
+        let error = refused(own_search, ErrorCode::Forbidden);
+        assert!(error.message.contains("North Libraries is not in service"), "{error:?}");
+        let public = SearchRequest { public_tenant_id: Some(world.north.tenant_id.clone()), ..request() };
+        refused(world.search_api().search(&Call::anonymous(), public).await, ErrorCode::Forbidden);
+        refused(suggest("northtown", Some(world.north.tenant_id.clone())).await, ErrorCode::Forbidden);
+
+        // Reactivated, it is found again.
+        world.revocations.replace(Revocations::default());
+        assert_eq!(edition_ids(&world.search_with(&Call::anonymous(), union("northtown parish")).await), vec![north.own.id.clone()]);
+        assert!(!suggest("northtown", None).await.unwrap().suggestions.is_empty());
     }
 }

@@ -1,11 +1,14 @@
-//! The filters a search's scope and request impose: the library searched, branches,
-//! facet values and years. It builds queries and runs none.
+//! The filters a search's scope and request impose: the library searched (and the
+//! libraries hidden from every search), branches, facet values and years. It builds
+//! queries and runs none.
 
 use std::ops::Bound;
 
 use athenaeum_kernel::ApiError;
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::IndexRecordOption;
 
 use super::Scope;
@@ -23,7 +26,24 @@ pub(super) fn facet_term(fields: &Fields, parts: &[&str]) -> Term {
     Term::from_facet(fields.facets, &document::facet(parts))
 }
 
-/// The filters a request and its scope impose, each a query every result must match.
+/// Returns a query matching every document but those of the libraries `tenant_ids`, or
+/// `None` when there are none to leave out.
+pub(super) fn hiding(fields: &Fields, tenant_ids: &[String]) -> Option<Box<dyn Query>> {
+    if tenant_ids.is_empty() {
+        return None;
+    }
+    let hidden = tenant_ids
+        .iter()
+        .map(|tenant_id| term_filter(Term::from_field_text(fields.tenant, tenant_id)))
+        .collect();
+    Some(Box::new(BooleanQuery::new(vec![
+        (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+        (Occur::MustNot, Box::new(BooleanQuery::union(hidden))),
+    ])))
+}
+
+/// The filters a request and its scope impose, each a query every result must match;
+/// no result belongs to a library of `hidden_tenants`.
 ///
 /// Fails with `VALIDATION` for branches chosen in a union search and for an availability
 /// filter other than "available".
@@ -31,11 +51,13 @@ pub(super) fn filters(
     fields: &Fields,
     request: &SearchRequest,
     scope: &Scope,
+    hidden_tenants: &[String],
 ) -> Result<Vec<Box<dyn Query>>, SearchError> {
     let mut filters: Vec<Box<dyn Query>> = Vec::new();
     if let Some(tenant_id) = &scope.tenant_id {
         filters.push(term_filter(Term::from_field_text(fields.tenant, tenant_id)));
     }
+    filters.extend(hiding(fields, hidden_tenants));
     if !request.branches.is_empty() {
         let Some(tenant_id) = &scope.tenant_id else {
             return Err(ApiError::validation(

@@ -1,7 +1,8 @@
 //! Running searches and suggestions on an index: the entry points, and who searches
 //! what. Each area has its own room: the filters a request imposes, facets, union search
 //! grouped by work, hits and highlights, suggestions (did you mean, autocomplete) and
-//! page cursors. Nothing here writes to the index or decides who may search.
+//! page cursors. Nothing here writes to the index or decides who may search, nor which
+//! libraries are hidden (suspended): the service says so.
 
 mod cursors;
 mod facets;
@@ -27,7 +28,7 @@ use hits::{Snippets, hit, read_display};
 use suggestions::did_you_mean;
 use works::{Group, WorkGroups, top_groups, work};
 
-pub use suggestions::autocomplete;
+pub use suggestions::{autocomplete, autocomplete_hiding};
 
 /// Who searches what, decided by the service from the caller's token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +55,21 @@ pub fn search(
     request: &SearchRequest,
     scope: &Scope,
 ) -> Result<SearchResults, SearchError> {
+    search_hiding(live, request, scope, &[])
+}
+
+/// Runs a search as [`search`] does, leaving out every record of the libraries
+/// `hidden_tenants` (those suspended): from the results, the works, the editions each
+/// work lists, the facet counts and the spelling suggestions. Without hidden libraries
+/// it costs nothing more; with some, one term look-up per hidden library.
+///
+/// Fails as [`search`] does.
+pub fn search_hiding(
+    live: &LiveIndex,
+    request: &SearchRequest,
+    scope: &Scope,
+    hidden_tenants: &[String],
+) -> Result<SearchResults, SearchError> {
     let fields = &live.fields;
     let searcher = live.reader.searcher();
     let first = usize::try_from(request.first.clamp(1, 100)).unwrap_or(20);
@@ -68,7 +84,7 @@ pub fn search(
     let parsed = query::parse(&request.query);
     let staff = scope.staff && scope.tenant_id.is_some();
     let main = QueryBuilder::new(fields, staff).build(&parsed);
-    let filters = filters(fields, request, scope)?;
+    let filters = filters(fields, request, scope, hidden_tenants)?;
     let query = with_filters(main.box_clone(), &filters);
     let page = Page { searcher: &searcher, fields, request, query: &query, first, offset };
 

@@ -9,7 +9,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{TantivyDocument, Term};
 
 use super::Scope;
-use super::filters::{term_filter, with_filters};
+use super::filters::{hiding, term_filter, with_filters};
 use super::hits::read_display;
 use crate::analysis;
 use crate::api::{AutocompleteRequest, Suggestion, SuggestionKind, Suggestions};
@@ -134,6 +134,17 @@ pub fn autocomplete(
     request: &AutocompleteRequest,
     scope: &Scope,
 ) -> Result<Suggestions, SearchError> {
+    autocomplete_hiding(live, request, scope, &[])
+}
+
+/// Suggests as [`autocomplete`] does, from no record of the libraries `hidden_tenants`
+/// (those suspended).
+pub fn autocomplete_hiding(
+    live: &LiveIndex,
+    request: &AutocompleteRequest,
+    scope: &Scope,
+    hidden_tenants: &[String],
+) -> Result<Suggestions, SearchError> {
     let fields = &live.fields;
     let searcher = live.reader.searcher();
     let limit = usize::try_from(request.limit.clamp(1, 20)).unwrap_or(8);
@@ -187,6 +198,9 @@ pub fn autocomplete(
                 0.0,
             )),
         ));
+    }
+    if let Some(visible) = hiding(fields, hidden_tenants) {
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(visible, 0.0))));
     }
     let found = searcher
         .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit * 4).order_by_score())?;

@@ -1,6 +1,7 @@
-//! The search service's operations, as `SearchApi` serves them: who may search what,
-//! the searches themselves (off the async threads, a few at a time) and the index's
-//! status and rebuilds for operators.
+//! The search service's operations, as `SearchApi` serves them: who may search what
+//! (never a suspended library: the revocation list the verifier consults names them, and
+//! their records are left out of every search), the searches themselves (off the async
+//! threads, a few at a time) and the index's status and rebuilds for operators.
 
 use athenaeum_auth::{AuthError, ReadScope, Reader};
 use athenaeum_kernel::ApiError;
@@ -58,8 +59,14 @@ impl SearchService {
         }
     }
 
+    /// Returns the libraries no search shows: those suspended now.
+    fn hidden_tenants(&self) -> Vec<String> {
+        self.verifier.revocations().map(|list| list.suspended_tenant_ids()).unwrap_or_default()
+    }
+
     async fn search_as(&self, call: &Call, request: SearchRequest) -> Outcome<SearchResults> {
         let scope = self.scope(call, request.scope, request.public_tenant_id.as_deref())?;
+        let hidden = self.hidden_tenants();
         if request.query.len() > 1_000 {
             return Err(
                 ApiError::validation("query", "a search can be at most 1,000 characters").into()
@@ -67,7 +74,7 @@ impl SearchService {
         }
         let _turn = self.turn_to_search().await?;
         let live = self.current();
-        blocking(move || searcher::search(&live, &request, &scope)).await
+        blocking(move || searcher::search_hiding(&live, &request, &scope, &hidden)).await
     }
 
     async fn autocomplete_as(
@@ -76,12 +83,13 @@ impl SearchService {
         request: AutocompleteRequest,
     ) -> Outcome<Suggestions> {
         let scope = self.scope(call, request.scope, request.public_tenant_id.as_deref())?;
+        let hidden = self.hidden_tenants();
         if request.prefix.len() > 200 {
             return Err(ApiError::validation("prefix", "at most 200 characters").into());
         }
         let _turn = self.turn_to_search().await?;
         let live = self.current();
-        blocking(move || searcher::autocomplete(&live, &request, &scope)).await
+        blocking(move || searcher::autocomplete_hiding(&live, &request, &scope, &hidden)).await
     }
 
     /// Waits until fewer searches run than the cores can serve, and returns the turn,

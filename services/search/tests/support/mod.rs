@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use athenaeum_auth::RevocationList;
 use athenaeum_catalogue::api::*;
 use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService};
 use athenaeum_library_db::{LibraryDatabase, MIGRATIONS};
@@ -52,6 +53,9 @@ pub struct World {
     pub operator: Call,
     /// Signs everyone's tokens; the search service signs its own with the same key.
     pub people: TestIssuer,
+    /// The revocation facts the search service's verifier consults, as identity would
+    /// hand them over (which libraries are suspended).
+    pub revocations: RevocationList,
     search: Option<Running>,
     /// The search service's folder.
     pub search_dir: tempfile::TempDir,
@@ -84,6 +88,7 @@ impl World {
             south,
             operator,
             people,
+            revocations: RevocationList::new(),
             search: None,
             search_dir,
             stop_imports,
@@ -105,7 +110,7 @@ impl World {
                 Arc::clone(&self.catalogue) as Arc<dyn CatalogueApi>,
                 self.people.signing_key().clone(),
                 self.people.auth_config(),
-                self.people.verifier(),
+                self.people.verifier().with_revocations(self.revocations.clone()),
                 fast_config(),
             );
             match opened {
@@ -236,8 +241,11 @@ impl World {
     /// Imports a file the way the command line does, to the end, and returns the job.
     pub async fn import_file(&self, library: &TestLibrary, path: &Path) -> ImportJob {
         let scope = self.scope(library);
-        let (job, _) =
-            self.catalogue.local_import_job(&scope, path, &ImportOptions::default(), ImportMode::Import).await.unwrap();
+        let (job, _) = self
+            .catalogue
+            .local_import_job(&scope, path, &ImportOptions::default(), ImportMode::Import)
+            .await
+            .unwrap();
         let reader = athenaeum_marc::RecordReader::open(path).unwrap();
         let (_, stop) = watch::channel(false);
         let (_, finished) =
