@@ -188,6 +188,11 @@ both_backends! {
             json!({}),
             None,
         ).await;
+        let wide_page = deployment.graphql(
+            "{ search(query: \"a\", tenant: \"northshire\", first: 100) { totalRecords hits { recordId tenantId title authors availableNow holdings { branchName copies available } } } }",
+            json!({}),
+            None,
+        ).await;
         let one_marc_page = deployment.graphql(
             "{ records(tenant: \"northshire\", first: 100) { nodes { title marc } } }",
             json!({}),
@@ -204,6 +209,7 @@ both_backends! {
         assert!(refused_in < Duration::from_secs(2), "refused before running: {refused_in:?}");
         assert!(data(&one_search)["search"]["totalRecords"].is_number(), "{one_search}");
         assert!(data(&one_marc_page)["records"]["nodes"].is_array(), "{one_marc_page}");
+        assert!(data(&wide_page)["search"]["hits"].is_array(), "a page of 100 hits' usual fields is allowed: {wide_page}");
     }
 
     async fn operations_that_fail_validation_do_not_grow_the_metrics(backend) {

@@ -38,7 +38,7 @@ impl Default for GraphqlLimits {
     fn default() -> Self {
         GraphqlLimits {
             depth: 12,
-            complexity: 1_000,
+            complexity: 5_000,
             body_bytes: 1024 * 1024,
             upload_bytes: 2 << 30,
             concurrent_uploads: 8,
