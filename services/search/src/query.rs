@@ -237,7 +237,7 @@ pub struct QueryBuilder<'a> {
     fields: &'a Fields,
     text: TextAnalyzer,
     exact: TextAnalyzer,
-    staff: bool,
+    one_library: bool,
 }
 
 /// Field weights for unprefixed words.
@@ -254,14 +254,17 @@ fn weighted_fields(fields: &Fields) -> [(Field, f32); 7] {
 }
 
 impl<'a> QueryBuilder<'a> {
-    /// A builder for the index's fields; staff queries also look at barcodes, call
-    /// numbers and control numbers.
-    pub fn new(fields: &'a Fields, staff: bool) -> QueryBuilder<'a> {
+    /// A builder for the index's fields. A search of one library (`one_library`) also
+    /// looks at its copies' barcodes and call numbers and its records' control numbers,
+    /// whoever searches: they are public (printed on the copy, on the spine, in the
+    /// record), and a patron holding a copy finds its record by them. A search of every
+    /// library does not: barcodes and control numbers are unique only within a library.
+    pub fn new(fields: &'a Fields, one_library: bool) -> QueryBuilder<'a> {
         QueryBuilder {
             fields,
             text: analysis::text_analyzer(),
             exact: analysis::exact_analyzer(),
-            staff,
+            one_library,
         }
     }
 
@@ -389,7 +392,7 @@ impl<'a> QueryBuilder<'a> {
             if let Some(identifier) = self.identifier(&atom.text) {
                 should.push((Occur::Should, Box::new(BoostQuery::new(identifier, 20.0))));
             }
-            if self.staff {
+            if self.one_library {
                 let raw = atom.text.trim();
                 for field in [self.fields.barcode, self.fields.control] {
                     let query =

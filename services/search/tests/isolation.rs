@@ -227,7 +227,7 @@ both_backends! {
         assert_eq!(union.total_records as usize, world.catalogue_documents().await.len());
     }
 
-    async fn staff_details_and_staff_searches_stay_with_staff_of_their_own_library(backend) {
+    async fn staff_details_stay_with_staff_and_identifiers_with_their_own_library(backend) {
         let world = World::start(backend).await;
         let (north, south) = setup(&world).await;
 
@@ -258,8 +258,9 @@ both_backends! {
         let found = world.search_as(&world.north.staff, &south_control).await;
         assert!(tenants(&found).iter().all(|tenant| *tenant == world.north.tenant_id), "{:?}", found.hits);
         assert!(!ids(&found).contains(&south.shared.id));
-        // ...and a copy by its call number (a staff search: patrons search what a record
-        // says, not shelf marks).
+        // ...and a copy by its call number, as patrons and anonymous readers do: call
+        // numbers, barcodes and control numbers are public (on the spine, on the copy, in
+        // the record the catalogue gives everyone).
         let stacks = world.branch(&world.north, "N-STACKS", "North stacks").await;
         let mut shelved = support::item_input("3910555000001", &stacks);
         shelved.call_number = Some("942.74 HAR".into());
@@ -268,12 +269,15 @@ both_backends! {
         let found = world.search_as(&world.north.staff, "942.74 HAR").await;
         assert_eq!(ids(&found), vec![north.own.id.clone()], "staff find a copy by call number");
         let found = world.search_as(&world.north.patron, "942.74 HAR").await;
-        assert_eq!(found.total_records, 0, "patrons do not search call numbers");
+        assert_eq!(ids(&found), vec![north.own.id.clone()], "patrons find a copy by call number");
+        let found = world.search_as(&world.south.patron, "942.74 HAR").await;
+        assert_eq!(found.total_records, 0, "south's patrons search south's shelves");
         // South's staff find their own copy by barcode: the barcodes are indexed.
         let found = world.search_as(&world.south.staff, &south.barcodes[0]).await;
         assert_eq!(ids(&found), vec![south.shared.id.clone()]);
 
-        // Patrons and anonymous readers get no staff details, and barcodes find nothing.
+        // Patrons and anonymous readers get no staff details; a barcode finds its library's
+        // copy for them too, and never another library's.
         let anonymous = |library: &TestLibrary| SearchRequest { public_tenant_id: Some(library.tenant_id.clone()), ..request() };
         for (library, holdings) in [(&world.north, &north), (&world.south, &south)] {
             let patron = world.search_as(&library.patron, "hobbit").await;
@@ -283,12 +287,18 @@ both_backends! {
             assert_eq!(reader.hits.len(), 1);
             assert!(reader.hits.iter().all(|hit| hit.staff.is_none()), "anonymous readers see no staff details");
             for barcode in &holdings.barcodes {
-                assert_eq!(world.search_as(&library.patron, barcode).await.total_records, 0, "a patron found barcode {barcode}");
+                let found = world.search_as(&library.patron, barcode).await;
+                assert_eq!(ids(&found), vec![holdings.shared.id.clone()], "a patron searched barcode {barcode}");
                 let reader = world.search_with(&Call::anonymous(), SearchRequest { query: barcode.clone(), ..anonymous(library) }).await;
-                assert_eq!(reader.total_records, 0, "an anonymous reader found barcode {barcode}");
+                assert_eq!(ids(&reader), vec![holdings.shared.id.clone()], "an anonymous reader searched barcode {barcode}");
             }
         }
-        // Union search shows no staff details, even to staff, and no barcode search.
+        for barcode in &south.barcodes {
+            let found = world.search_as(&world.north.patron, barcode).await;
+            assert_eq!(found.total_records, 0, "north's patron found south's barcode {barcode}");
+        }
+        // Union search shows no staff details, even to staff, and no barcode search (a
+        // barcode is unique only within its library).
         let union = world
             .search_with(&world.north.staff, SearchRequest { query: north.barcodes[1].clone(), scope: SearchScope::Everywhere, ..request() })
             .await;

@@ -35,7 +35,7 @@ pub use suggestions::{autocomplete, autocomplete_hiding};
 pub struct Scope {
     /// The library searched; `None` for every library.
     pub tenant_id: Option<String>,
-    /// Whether the caller is staff of that library (staff fields and searches).
+    /// Whether the caller is staff of that library (staff details in the results).
     pub staff: bool,
 }
 
@@ -82,8 +82,11 @@ pub fn search_hiding(
         .into());
     }
     let parsed = query::parse(&request.query);
+    // Staff details (every copy's barcode, the control number) are listed in the results
+    // of a search of the caller's own library only.
     let staff = scope.staff && scope.tenant_id.is_some();
-    let main = QueryBuilder::new(fields, staff).build(&parsed);
+    let one_library = scope.tenant_id.is_some();
+    let main = QueryBuilder::new(fields, one_library).build(&parsed);
     let filters = filters(fields, request, scope, hidden_tenants)?;
     let query = with_filters(main.box_clone(), &filters);
     let page = Page { searcher: &searcher, fields, request, query: &query, first, offset };
@@ -109,7 +112,7 @@ pub fn search_hiding(
     }
     if results.total_records < FEW_RESULTS && offset == 0 && parsed.has_positive() {
         results.did_you_mean =
-            did_you_mean(&searcher, fields, &parsed, &filters, results.total_records, staff)?;
+            did_you_mean(&searcher, fields, &parsed, &filters, results.total_records, one_library)?;
     }
     Ok(results)
 }

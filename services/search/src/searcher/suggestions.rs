@@ -26,7 +26,7 @@ pub(super) fn did_you_mean(
     parsed: &Parsed,
     filters: &[Box<dyn Query>],
     found: u64,
-    staff: bool,
+    one_library: bool,
 ) -> Result<Option<String>, SearchError> {
     let mut exact = analysis::exact_analyzer();
     let words: Vec<String> = analysis::terms(&mut exact, &parsed.plain_text());
@@ -53,7 +53,7 @@ pub(super) fn did_you_mean(
         return Ok(None);
     }
     let suggestion = corrected.join(" ");
-    let query = QueryBuilder::new(fields, staff).build(&query::parse(&suggestion));
+    let query = QueryBuilder::new(fields, one_library).build(&query::parse(&suggestion));
     let total = searcher.search(&with_filters(query, filters), &Count)? as u64;
     Ok((total > found).then_some(suggestion))
 }
