@@ -362,7 +362,6 @@ both_backends! {
                 scope: if public_tenant_id.is_some() { SearchScope::Library } else { SearchScope::Everywhere },
                 public_tenant_id,
                 limit: 8,
-                ..AutocompleteRequest::default()
             };
             let world = &world;
             async move { world.search_api().autocomplete(&Call::anonymous(), request).await }
