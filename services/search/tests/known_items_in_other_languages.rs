@@ -234,6 +234,7 @@ both_backends! {
         let by_id: HashMap<&str, &CatalogueRecord> =
             all.iter().map(|record| (record.id.as_str(), record)).collect();
         let mut rows: Vec<(&str, Tally, Tally)> = Vec::new();
+        let mut suggested = Tally::default();
         let mut not_ascii = Vec::new();
         let mut position = 0usize;
         for file in &files {
@@ -252,6 +253,14 @@ both_backends! {
                 );
                 if !plain.is_ascii() {
                     not_ascii.push(plain.clone());
+                }
+                let title = record.title.clone().unwrap_or_default();
+                if is_latin(&title) && !title.is_ascii() {
+                    suggested.searched += 1;
+                    match suggestions_differ(&world, &title, position.is_multiple_of(2)).await {
+                        None => suggested.first += 1,
+                        Some(difference) => suggested.misses.push(difference),
+                    }
                 }
                 for (query, tally) in [(original, &mut as_catalogued), (plain, &mut plainly)] {
                     tally.searched += 1;
@@ -299,6 +308,16 @@ both_backends! {
         for query in &not_ascii {
             eprintln!("  typed plainly but not ASCII: {query:?}");
         }
+        eprintln!(
+            "  autocomplete and did-you-mean the same typed plainly as catalogued (Latin titles \
+             beyond ASCII): {}",
+            suggested.percent()
+        );
+        for miss in &suggested.misses {
+            eprintln!("  suggestions differ: {miss}");
+        }
+        assert!(suggested.searched > 300, "only {} titles beyond ASCII", suggested.searched);
+        assert!(suggested.misses.is_empty(), "{} titles suggest differently typed plainly", suggested.misses.len());
         assert!(
             overall.1.rate() >= REQUIRED_TYPED_PLAINLY,
             "typed plainly, the record came first for only {} (need {:.0}%)",
@@ -306,4 +325,69 @@ both_backends! {
             100.0 * REQUIRED_TYPED_PLAINLY
         );
     }
+}
+
+/// Compares what a patron is offered while typing a title, and when misspelling it, as
+/// catalogued and typed plainly: autocomplete on its first words and the start of the
+/// next, and did-you-mean for its words with one letter left out of the longest. Returns
+/// how they differ, or `None` when they are the same.
+async fn suggestions_differ(
+    world: &World,
+    title: &str,
+    marks_as_apostrophes: bool,
+) -> Option<String> {
+    let words = words(title);
+    let typed: Vec<String> = words.iter().take(3).cloned().collect();
+    let mut prefix = typed.join(" ");
+    if let Some(last) = typed.last().filter(|last| last.chars().count() > 3) {
+        let keep: String = last.chars().take(3).collect();
+        prefix = format!("{} {keep}", typed[..typed.len() - 1].join(" ")).trim().to_string();
+    }
+    let offered = |prefix: String| async move {
+        let request = AutocompleteRequest {
+            prefix,
+            scope: SearchScope::Library,
+            public_tenant_id: None,
+            limit: 8,
+        };
+        let suggestions =
+            world.search_api().autocomplete(&world.north.patron, request).await.unwrap();
+        suggestions.suggestions.into_iter().map(|suggestion| suggestion.text).collect::<Vec<_>>()
+    };
+    let as_catalogued = offered(prefix.clone()).await;
+    let plain_prefix = typed_plainly(&prefix, marks_as_apostrophes);
+    let plainly = offered(plain_prefix.clone()).await;
+    if as_catalogued != plainly {
+        return Some(format!(
+            "autocomplete {prefix:?} offers {as_catalogued:?}, {plain_prefix:?} offers {plainly:?}"
+        ));
+    }
+    let longest = words.iter().take(6).max_by_key(|word| word.chars().count())?;
+    if longest.chars().count() < 6 {
+        return None;
+    }
+    let misspelt: String = longest
+        .chars()
+        .enumerate()
+        .filter(|(index, _)| *index != 2)
+        .map(|(_, character)| character)
+        .collect();
+    let query = words
+        .iter()
+        .take(6)
+        .map(|word| if word == longest { misspelt.clone() } else { word.clone() })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let meant = |query: String| async move {
+        world
+            .search_with(&world.north.patron, SearchRequest { query, first: 1, ..request() })
+            .await
+            .did_you_mean
+    };
+    let catalogued_meant = meant(query.clone()).await;
+    let plain_query = typed_plainly(&query, marks_as_apostrophes);
+    let plainly_meant = meant(plain_query.clone()).await;
+    (catalogued_meant != plainly_meant).then(|| {
+        format!("did you mean {query:?}: {catalogued_meant:?}; {plain_query:?}: {plainly_meant:?}")
+    })
 }
