@@ -275,18 +275,8 @@ async fn run(
         std::sync::Arc::clone(&state.catalogue),
         call.clone(),
     );
-    let request_id = call.request_id.clone();
-    let schema = state.schema.clone();
-    let request = graphql_request.data(call).data(caller).data(loaders);
-    let execution = state.executor.spawn(async move { schema.execute(request).await });
-    let mut response = match execution.await {
-        Ok(response) => response,
-        Err(error) => {
-            tracing::error!(%request_id, %error, "the execution of a request failed");
-            let error = ApiError::internal(&request_id);
-            return refuse(StatusCode::INTERNAL_SERVER_ERROR, media, &error);
-        }
-    };
+    let mut response =
+        state.schema.execute(graphql_request.data(call).data(caller).data(loaders)).await;
     // A request that never reached execution (unparsable, invalid, over a limit) has no
     // data and only errors without a path.
     let request_error = response.data == async_graphql::Value::Null

@@ -83,7 +83,6 @@ pub async fn assemble(
         origins: OriginGuard::new(&settings.public_url),
         uploads: UploadGate::new(limits.concurrent_uploads, limits.concurrent_uploads_per_library),
         catalogue,
-        executor: tokio::runtime::Handle::current(),
     };
     Ok(ServiceParts::default().route(graphql_routes(state)))
 }

@@ -66,8 +66,4 @@ pub struct GatewayState {
     pub uploads: UploadGate,
     /// The catalogue, for MARC downloads.
     pub catalogue: Arc<dyn CatalogueApi>,
-    /// The process's multi-threaded runtime, where requests are executed: parsing,
-    /// validating and answering a large document is work for a core, and on an HTTP
-    /// worker's own thread it would hold every other request of that worker meanwhile.
-    pub executor: tokio::runtime::Handle,
 }
