@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use athenaeum_auth::TenantScope;
 use athenaeum_db::diesel_migrations::embed_migrations;
 use athenaeum_db::{DbError, ServiceMigrations};
 use athenaeum_mail::schema::mail_outbox;
@@ -14,7 +15,6 @@ use athenaeum_mail::{
     MailConfig, MailError, MailRenderer, MailTransport, MailWorker, OutboxEntry, OutboxStatus,
     OutgoingMail, RenderError, RenderedMail, SmtpConfig, SmtpSecurity, TransportKind,
 };
-use athenaeum_auth::TenantScope;
 use athenaeum_testkit::{SmtpServer, TestDatabase, TestIssuer};
 use diesel::prelude::*;
 use serde_json::json;
