@@ -6,7 +6,10 @@
 //! at 1 and at 16 concurrent clients over loopback, each client on its own keep-alive
 //! connection. It prints throughput and latency percentiles beside a `GET /healthz`
 //! baseline measured in the same run, so the figures read against what this machine does
-//! at that moment rather than against numbers from another day.
+//! at that moment rather than against numbers from another day. Then it prints what the
+//! revocation check adds to each token verification (with no facts and with the facts of
+//! a busy deployment) beside a signed-in request's median, and how long reading the
+//! revocation facts takes.
 //!
 //! A benchmark, not a test: it never judges the figures, and fails only when the
 //! application cannot be set up. Run it with
@@ -32,6 +35,7 @@ use support::app::{ADMIN_EMAIL, RunningApp, TENANT_SLUG, bench_config, identity,
 use support::figures::{self, Labelled, Measurement, Window, drive_clients};
 use support::http::{graphql, http_client};
 use support::options::{Arguments, warm_up};
+use support::revocation;
 use support::{POSTGRES_URL_VARIABLE, postgres_url};
 
 mod support;
@@ -188,6 +192,17 @@ async fn benchmark_backend(backend: Backend, options: Options) {
     figures::print_errors(&measurements, "");
     print_overhead(&measurements);
     print_sign_in_note(&app.config.identity);
+    let me_p50 = figures::find(&measurements, Workload::Me, 1).and_then(|me| me.percentile(50));
+    let config = &app.config;
+    revocation::print_check_cost(
+        &config.auth,
+        &config.data.dir,
+        &target.patron_access_token,
+        me_p50,
+    )
+    .await;
+    let (identity, _worker) = identity(config, &app.base).await;
+    revocation::print_refresh_cost(&identity, config.auth.revocation_refresh()).await;
     app.stop().await;
     drop(databases);
 }

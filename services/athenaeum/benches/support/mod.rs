@@ -1,6 +1,7 @@
 //! Plumbing the benchmark programs share: the test data and the corpora built from it,
 //! the command line, the figures of measured runs, the application running in process
-//! with its HTTP client, and imports through the catalogue. It measures nothing itself.
+//! with its HTTP client, imports through the catalogue, and the revocation check's cost
+//! (which it measures when the gateway benchmark asks). Nothing else here measures.
 #![allow(
     dead_code,
     reason = "each benchmark program includes the whole support folder and uses its own part"
@@ -12,6 +13,7 @@ pub mod data;
 pub mod figures;
 pub mod http;
 pub mod options;
+pub mod revocation;
 
 /// Names the PostgreSQL server's maintenance database, as for the tests.
 pub const POSTGRES_URL_VARIABLE: &str = "ATHENAEUM_TEST_POSTGRES_URL";
