@@ -32,6 +32,27 @@ pub use mail::{
 pub use process::{Environment, Process, START_TIMEOUT, athenaeum_command, binary, free_port};
 pub use raw::{MULTIPART_BOUNDARY, RawRequest, multipart_upload_start};
 
+/// Polls `probe` every 20 ms until it returns true; returns how long that took. Panics,
+/// naming `what`, when `limit` passes first.
+pub async fn within<F, Fut>(
+    limit: std::time::Duration,
+    what: &str,
+    mut probe: F,
+) -> std::time::Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        if probe().await {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Runs each scenario against every deployment: all-in-one and split, each on SQLite and
 /// on PostgreSQL.
 ///

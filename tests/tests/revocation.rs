@@ -7,30 +7,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use athenaeum_e2e::{Deployment, Library, PASSWORD, Session, data, error_code, every_deployment};
+use athenaeum_e2e::{
+    Deployment, Library, PASSWORD, Session, data, error_code, every_deployment, within,
+};
 use serde_json::{Value, json};
 
 /// How long a revocation may take to reach every process: the followers re-read the facts
 /// every second by default; the rest is slack for a loaded machine.
 const REVOCATION_LIMIT: Duration = Duration::from_secs(5);
-
-/// Polls `probe` until it returns true; returns how long that took.
-async fn within<F, Fut>(limit: Duration, what: &str, mut probe: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        if probe().await {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// Lists the library's accounts as `session`, which only staff and administrators may;
 /// returns the answer.

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use athenaeum_e2e::{Deployment, Library, Topology, both_backends, data, every_deployment};
+use athenaeum_e2e::{Deployment, Library, Topology, both_backends, data, every_deployment, within};
 use serde_json::{Value, json};
 
 /// What a library-scoped search returns of each hit.
@@ -42,22 +42,6 @@ async fn search_everywhere(deployment: &Deployment, query: &str) -> Value {
         )
         .await;
     data(&answer)["search"].clone()
-}
-
-/// Polls `probe` until it returns true; returns how long that took.
-async fn within<F, Fut>(limit: Duration, what: &str, mut probe: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        if probe().await {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Creates a branch and returns its id.

@@ -28,30 +28,8 @@ async fn export(
     library: &support::Library,
     normalization: Normalization,
 ) -> Vec<u8> {
-    let mut export = MarcExport::new(MarcSyntax::Iso2709).with_normalization(normalization);
-    let mut bytes = export.header().to_vec();
-    let mut after = None;
-    loop {
-        let page = world
-            .api()
-            .export_records(
-                &library.staff,
-                ExportRecords {
-                    filter: RecordFilter::default(),
-                    page: PageRequest { after, first: 500 },
-                },
-            )
-            .await
-            .unwrap();
-        for stored in &page.records {
-            export.write(stored, &mut bytes).unwrap();
-        }
-        after = page.records.last().map(|stored| stored.id.clone());
-        if !page.has_next_page {
-            break;
-        }
-    }
-    bytes.extend_from_slice(&export.footer());
+    let export = MarcExport::new(MarcSyntax::Iso2709).with_normalization(normalization);
+    let (bytes, export) = world.export_all(library, export).await;
     assert!(export.left_out().is_empty());
     bytes
 }
@@ -118,35 +96,6 @@ fn mostly_broken_file(broken: usize) -> Vec<u8> {
     xml.into_bytes()
 }
 
-/// Every problem of a job, in file order.
-async fn all_problems(
-    world: &World,
-    library: &support::Library,
-    job_id: &str,
-) -> Vec<ImportProblem> {
-    let mut problems = Vec::new();
-    let mut after = None;
-    loop {
-        let page = world
-            .api()
-            .list_import_problems(
-                &library.staff,
-                ListImportProblems {
-                    job_id: job_id.to_string(),
-                    severity: None,
-                    page: PageRequest { after, first: 100 },
-                },
-            )
-            .await
-            .unwrap();
-        problems.extend(page.problems);
-        if !page.has_next_page {
-            return problems;
-        }
-        after = problems.last().map(|problem: &ImportProblem| problem.cursor.clone());
-    }
-}
-
 both_backends! {
     async fn an_import_lists_its_first_problems_and_counts_the_rest(backend) {
         let config = athenaeum_catalogue::CatalogueConfig { import_problems_listed: 10, import_batch_size: 7, ..Default::default() };
@@ -155,7 +104,7 @@ both_backends! {
             .upload(&world.north, "broken.xml", &mostly_broken_file(30), 1 << 20, ImportOptions::default())
             .await;
         assert_eq!((job.records_failed, job.records_new), (30, 1), "every failure is counted: {job:?}");
-        let problems = all_problems(&world, &world.north, &job.id.0).await;
+        let problems = world.problems(&world.north, &job.id.0).await;
         assert_eq!(problems.len(), 11, "the first ten and a summary: {problems:#?}");
         assert!(problems[..10].iter().all(|problem| problem.message.contains("tag")), "{problems:#?}");
         let summary = &problems[10];
@@ -166,7 +115,7 @@ both_backends! {
         let listed_in_full = world
             .upload(&world.south, "broken.xml", &mostly_broken_file(9), 1 << 20, ImportOptions::default())
             .await;
-        assert_eq!(all_problems(&world, &world.south, &listed_in_full.id.0).await.len(), 9);
+        assert_eq!(world.problems(&world.south, &listed_in_full.id.0).await.len(), 9);
     }
 }
 

@@ -134,6 +134,40 @@ impl World {
         panic!("import {job_id} did not finish within a minute");
     }
 
+    /// Exports every record of `library` through `export`, a page at a time as the
+    /// download does; returns the file's bytes and the export (with what it left out).
+    pub async fn export_all(
+        &self,
+        library: &Library,
+        mut export: athenaeum_catalogue::export::MarcExport,
+    ) -> (Vec<u8>, athenaeum_catalogue::export::MarcExport) {
+        let api: &dyn CatalogueApi = self.service.as_ref();
+        let mut bytes = export.header().to_vec();
+        let mut after = None;
+        loop {
+            let page = api
+                .export_records(
+                    &library.staff,
+                    ExportRecords {
+                        filter: RecordFilter::default(),
+                        page: PageRequest { after, first: 500 },
+                    },
+                )
+                .await
+                .unwrap();
+            for stored in &page.records {
+                // What cannot be written is kept in the export's `left_out`.
+                let _ = export.write(stored, &mut bytes);
+            }
+            after = page.records.last().map(|stored| stored.id.clone());
+            if !page.has_next_page {
+                break;
+            }
+        }
+        bytes.extend_from_slice(&export.footer());
+        (bytes, export)
+    }
+
     /// Returns every problem of an import.
     pub async fn problems(&self, library: &Library, job_id: &str) -> Vec<ImportProblem> {
         let api: &dyn CatalogueApi = self.service.as_ref();
