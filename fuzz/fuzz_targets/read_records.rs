@@ -32,10 +32,14 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// Returns the record with the positions the ISO 2709 writer recomputes blanked.
+/// Returns the record as ISO 2709 gives it back: the positions the writer recomputes
+/// (lengths) blanked, and leader/09 as the writer writes it (`a`, or blank for an ASCII
+/// record that said MARC-8; a MARCXML record keeps whatever its leader said).
 fn without_lengths(record: &Record) -> Record {
     let mut record = record.clone();
+    let scheme = record.character_coding_scheme().to_string();
     record.leader.replace_range(0..5, "00000");
+    record.leader.replace_range(9..10, &scheme);
     record.leader.replace_range(12..17, "00000");
     record
 }
