@@ -44,7 +44,10 @@ impl Arguments {
     /// Reads the process's arguments; when one is not understood, says so on standard
     /// error and exits with status 2.
     pub fn from_command_line(usage: &str) -> Arguments {
-        match Arguments::parse(std::env::args().skip(1), usage) {
+        let mut arguments = std::env::args();
+        // The first is the program's own path, not an argument.
+        let _program = arguments.next();
+        match Arguments::parse(arguments, usage) {
             Ok(arguments) => arguments,
             Err(problem) => {
                 eprintln!("{problem}");
