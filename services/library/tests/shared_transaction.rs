@@ -42,7 +42,16 @@ async fn desk(backend: Backend) -> Desk {
     let north = people.library("north");
     let admin = north.admin.clone();
     let branch = catalogue
-        .save_branch(&admin, SaveBranch { id: None, code: "main".into(), name: "Main".into() })
+        .save_branch(
+            &admin,
+            SaveBranch {
+                id: None,
+                code: "main".into(),
+                name: "Main".into(),
+                address: None,
+                opening_hours: None,
+            },
+        )
         .await
         .unwrap();
     let record = catalogue

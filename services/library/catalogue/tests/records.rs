@@ -27,7 +27,13 @@ async fn branch(world: &World, library: &support::Library, code: &str) -> Branch
         .api()
         .save_branch(
             &library.admin,
-            SaveBranch { id: None, code: code.into(), name: format!("{code} library") },
+            SaveBranch {
+                id: None,
+                code: code.into(),
+                name: format!("{code} library"),
+                address: None,
+                opening_hours: None,
+            },
         )
         .await
         .unwrap()
@@ -285,13 +291,13 @@ both_backends! {
         refused(api.create_record(&anonymous, CreateRecord { content: RecordContent::Marc { syntax: MarcSyntax::MarcXml, text: MOBY_DICK.into() } }).await, ErrorCode::Unauthenticated);
         refused(api.set_item_status(&world.north.patron, SetItemStatus { id: as_patron.id.clone(), status: ItemStatus::Lost, reason: None }).await, ErrorCode::Forbidden);
         refused(api.create_import(&world.north.patron, CreateImport { file_name: "x".into(), options: ImportOptions::default(), mode: ImportMode::Import }).await, ErrorCode::Forbidden);
-        refused(api.save_branch(&world.north.staff, SaveBranch { id: None, code: "EAST".into(), name: "East".into() }).await, ErrorCode::Forbidden);
+        refused(api.save_branch(&world.north.staff, SaveBranch { id: None, code: "EAST".into(), name: "East".into(), address: None, opening_hours: None }).await, ErrorCode::Forbidden);
         refused(api.export_records(&world.north.patron, ExportRecords { filter: RecordFilter::default(), page: PageRequest { after: None, first: 10 } }).await, ErrorCode::Forbidden);
-        let renamed = api.save_branch(&world.north.admin, SaveBranch { id: Some(main.id.clone()), code: "MAIN".into(), name: "Central Library".into() }).await.unwrap();
+        let renamed = api.save_branch(&world.north.admin, SaveBranch { id: Some(main.id.clone()), code: "MAIN".into(), name: "Central Library".into(), address: None, opening_hours: None }).await.unwrap();
         assert_eq!(renamed.name, "Central Library");
-        let clash = refused(api.save_branch(&world.north.admin, SaveBranch { id: None, code: "MAIN".into(), name: "Another".into() }).await, ErrorCode::Conflict);
+        let clash = refused(api.save_branch(&world.north.admin, SaveBranch { id: None, code: "MAIN".into(), name: "Another".into(), address: None, opening_hours: None }).await, ErrorCode::Conflict);
         assert_eq!(clash.field.as_deref(), Some("code"));
-        let bad = refused(api.save_branch(&world.north.admin, SaveBranch { id: None, code: "two words".into(), name: "x".into() }).await, ErrorCode::Validation);
+        let bad = refused(api.save_branch(&world.north.admin, SaveBranch { id: None, code: "two words".into(), name: "x".into(), address: None, opening_hours: None }).await, ErrorCode::Validation);
         assert_eq!(bad.field.as_deref(), Some("code"));
     }
 

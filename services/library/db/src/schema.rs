@@ -10,6 +10,8 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        address -> Nullable<Text>,
+        opening_hours -> Nullable<Text>,
     }
 }
 

@@ -335,7 +335,13 @@ impl World {
         self.api()
             .save_branch(
                 &library.admin,
-                SaveBranch { id: None, code: code.into(), name: name.into() },
+                SaveBranch {
+                    id: None,
+                    code: code.into(),
+                    name: name.into(),
+                    address: None,
+                    opening_hours: None,
+                },
             )
             .await
             .unwrap()

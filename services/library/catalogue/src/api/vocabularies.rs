@@ -15,6 +15,11 @@ pub struct Branch {
     pub code: String,
     /// Name shown to people, e.g. "Central Library".
     pub name: String,
+    /// Its postal address, one line of the address to a line of text.
+    pub address: Option<String>,
+    /// When it is open, as the library writes it, e.g. "Mon–Fri 9:00–17:00\nSat
+    /// 10:00–13:00".
+    pub opening_hours: Option<String>,
     /// Its shelving locations, by code.
     pub locations: Vec<ShelvingLocation>,
 }
@@ -57,16 +62,26 @@ pub struct Term {
     pub name: String,
 }
 
-/// Creates a branch, or renames one when `id` is given. Admins.
+/// Creates a branch, or changes one when `id` is given. Admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, InputObject)]
 pub struct SaveBranch {
-    /// The branch to rename; omit to create one.
+    /// The branch to change; omit to create one.
     #[graphql(default)]
     pub id: Option<ID>,
     /// Short code: letters, digits, `-` and `_`, at most 32 characters.
     pub code: String,
     /// Name shown to people.
     pub name: String,
+    /// Postal address, a line of text per line of the address, at most 500 characters.
+    /// Omitted or null keeps the branch's address; an empty string removes it.
+    #[graphql(default)]
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Opening hours as free text of a few lines, at most 1,000 characters. Omitted or
+    /// null keeps them; an empty string removes them.
+    #[graphql(default)]
+    #[serde(default)]
+    pub opening_hours: Option<String>,
 }
 
 /// Creates a shelving location, or renames one when `id` is given. Admins.

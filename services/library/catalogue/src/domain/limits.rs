@@ -1,4 +1,4 @@
-//! What a record and an item may hold. A record must be writable as ISO 2709 and as
+//! What a record, an item and a branch may hold. A record must be writable as ISO 2709 and as
 //! MARCXML, so that every record taken in can be exported again: no field longer than
 //! ISO 2709's four-digit directory lengths allow, no record longer than its five-digit
 //! leader length, and no character that neither syntax can carry. Refused at the edge
@@ -101,6 +101,38 @@ pub fn check_item_text(field: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest values a branch's visitor information may hold, in characters: a postal
+/// address of a few lines, and opening hours of a week with its exceptions.
+pub const BRANCH_FIELD_LIMITS: [(&str, usize); 2] = [("address", 500), ("openingHours", 1_000)];
+
+/// Checks and tidies a branch's multi-line text given in `field` (`address` or
+/// `openingHours`): line endings become `\n`, each line and the whole are trimmed, and
+/// an empty value becomes `None`.
+///
+/// Fails naming the field when the text is longer than its limit or holds a control
+/// character other than a line break.
+pub fn check_branch_text(field: &str, value: &str) -> Result<Option<String>, String> {
+    let limit = BRANCH_FIELD_LIMITS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map_or(500, |(_, limit)| *limit);
+    // A web form's text area sends CRLF; people see lines either way.
+    let tidied = value.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<&str> = tidied.lines().map(str::trim).collect();
+    let text = lines.join("\n").trim_matches('\n').to_string();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let length = text.chars().count();
+    if length > limit {
+        return Err(format!("{field} is {length} characters long; at most {limit} fit"));
+    }
+    if text.chars().any(|character| character.is_control() && character != '\n') {
+        return Err(format!("{field} holds control characters"));
+    }
+    Ok(Some(text))
+}
+
 #[cfg(test)]
 mod tests {
     use athenaeum_marc::{ControlField, DataField, Subfield, Tag};
@@ -164,5 +196,24 @@ mod tests {
         );
         assert!(check_item_text("staffNote", &"n".repeat(4_001)).is_err());
         assert!(check_item_text("publicNote", "tab\there").is_err());
+    }
+
+    #[test]
+    fn branch_text_keeps_its_lines_and_has_limits_that_name_the_field() {
+        assert_eq!(
+            check_branch_text("address", " 1 High Street\r\nYork\r\nYO1 7HH \r\n"),
+            Ok(Some("1 High Street\nYork\nYO1 7HH".to_string()))
+        );
+        assert_eq!(check_branch_text("openingHours", " \n "), Ok(None));
+        assert!(
+            check_branch_text("openingHours", &"h".repeat(1_001))
+                .unwrap_err()
+                .starts_with("openingHours is 1001 characters long")
+        );
+        assert!(check_branch_text("address", &"a".repeat(501)).is_err());
+        assert_eq!(
+            check_branch_text("address", "tab\there"),
+            Err("address holds control characters".to_string())
+        );
     }
 }

@@ -214,6 +214,8 @@ impl<'a> ItemWriter<'a> {
                     name: item.branch.clone(),
                     created_at: at,
                     updated_at: at,
+                    address: None,
+                    opening_hours: None,
                 };
                 if self.seen.is_none() {
                     store::insert_branch(connection, self.scope, &row)?;

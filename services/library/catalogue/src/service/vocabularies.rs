@@ -12,29 +12,31 @@ use super::{
     CatalogueService, Outcome, conflict_on_code, not_found, page_size, refusal, split_page,
 };
 use crate::api::*;
+use crate::domain::limits::check_branch_text;
 use crate::domain::{Code, Name};
-use crate::store::{self, BranchRow, LocationRow, TermRow};
+use crate::store::{self, BranchChange, BranchRow, LocationRow, TermRow};
 
 impl CatalogueService {
     pub(super) async fn save_branch_as(&self, call: &Call, request: SaveBranch) -> Outcome<Branch> {
         let scope = self.admin(call)?;
         let code = Code::parse("code", &request.code)?;
         let name = Name::parse("name", &request.name)?;
+        let address = branch_text("address", request.address.as_deref())?;
+        let opening_hours = branch_text("openingHours", request.opening_hours.as_deref())?;
         let at = now();
         let branch = self
             .library
             .write(move |transaction| {
                 let id = match request.id {
                     Some(id) => {
-                        let changed = store::update_branch(
-                            transaction,
-                            &scope,
-                            &id,
-                            code.as_str(),
-                            name.as_str(),
-                            at,
-                        )
-                        .map_err(|error| {
+                        let change = BranchChange {
+                            code: code.as_str(),
+                            name: name.as_str(),
+                            address: address.as_ref().map(Option::as_deref),
+                            opening_hours: opening_hours.as_ref().map(Option::as_deref),
+                        };
+                        let changed = store::update_branch(transaction, &scope, &id, &change, at)
+                            .map_err(|error| {
                             conflict_on_code(error, "code", "branch", code.as_str())
                         })?;
                         if changed == 0 {
@@ -49,6 +51,8 @@ impl CatalogueService {
                             name: name.as_str().to_string(),
                             created_at: at,
                             updated_at: at,
+                            address: address.clone().flatten(),
+                            opening_hours: opening_hours.clone().flatten(),
                         };
                         store::insert_branch(transaction, &scope, &row).map_err(|error| {
                             conflict_on_code(error, "code", "branch", code.as_str())
@@ -204,11 +208,9 @@ impl CatalogueService {
                 }
                 let branches = rows
                     .into_iter()
-                    .map(|row| Branch {
-                        locations: locations.remove(&row.id).unwrap_or_default(),
-                        id: ID(row.id),
-                        code: row.code,
-                        name: row.name,
+                    .map(|row| {
+                        let branch_locations = locations.remove(&row.id).unwrap_or_default();
+                        branch_from_row(row, branch_locations)
                     })
                     .collect();
                 Ok(BranchPage { branches, has_next_page })
@@ -241,7 +243,29 @@ fn branch_view(connection: &mut DbConnection, scope: &TenantScope, id: &str) -> 
         .into_iter()
         .map(location_view)
         .collect();
-    Ok(Branch { id: ID(row.id), code: row.code, name: row.name, locations })
+    Ok(branch_from_row(row, locations))
+}
+
+fn branch_from_row(row: BranchRow, locations: Vec<ShelvingLocation>) -> Branch {
+    Branch {
+        id: ID(row.id),
+        code: row.code,
+        name: row.name,
+        address: row.address,
+        opening_hours: row.opening_hours,
+        locations,
+    }
+}
+
+/// Checks a branch's visitor text given in `field`: `None` when the request left it out
+/// (keep it), `Some(None)` when it was empty (remove it).
+fn branch_text(field: &str, text: Option<&str>) -> Outcome<Option<Option<String>>> {
+    match text {
+        None => Ok(None),
+        Some(text) => {
+            check_branch_text(field, text).map(Some).map_err(|problem| refusal(field, problem))
+        }
+    }
 }
 
 fn location_view(row: LocationRow) -> ShelvingLocation {

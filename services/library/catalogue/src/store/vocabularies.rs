@@ -18,6 +18,20 @@ pub struct BranchRow {
     pub name: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub address: Option<String>,
+    pub opening_hours: Option<String>,
+}
+
+/// What saving a branch changes of one that exists: its code and name always, its
+/// visitor information only where the request said something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchChange<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    /// `None` keeps the address; `Some(None)` removes it.
+    pub address: Option<Option<&'a str>>,
+    /// `None` keeps the opening hours; `Some(None)` removes them.
+    pub opening_hours: Option<Option<&'a str>>,
 }
 
 /// A row of `shelving_locations`.
@@ -55,22 +69,38 @@ pub fn insert_branch(
     Ok(())
 }
 
-/// Renames a branch (code and name); returns the rows changed.
+/// Changes a branch; returns the rows changed.
 pub fn update_branch(
     connection: &mut DbConnection,
     scope: &TenantScope,
     id: &str,
-    code: &str,
-    name: &str,
+    change: &BranchChange<'_>,
     now: Timestamp,
 ) -> Outcome<usize> {
-    Ok(diesel::update(
+    let target = || {
         branches::table
             .filter(branches::tenant_id.eq(scope.tenant_id()))
-            .filter(branches::id.eq(id)),
-    )
-    .set((branches::code.eq(code), branches::name.eq(name), branches::updated_at.eq(now)))
-    .execute(connection)?)
+            .filter(branches::id.eq(id))
+    };
+    let changed = diesel::update(target())
+        .set((
+            branches::code.eq(change.code),
+            branches::name.eq(change.name),
+            branches::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    if changed == 0 {
+        return Ok(0);
+    }
+    if let Some(address) = change.address {
+        diesel::update(target()).set(branches::address.eq(address)).execute(connection)?;
+    }
+    if let Some(opening_hours) = change.opening_hours {
+        diesel::update(target())
+            .set(branches::opening_hours.eq(opening_hours))
+            .execute(connection)?;
+    }
+    Ok(changed)
 }
 
 /// Returns a branch.

@@ -2,7 +2,11 @@
 //! database, signed-in callers of two libraries (tokens signed with a test key, as the
 //! identity service would sign them), MARC files from `../shared/data/marc/`, and imports
 //! run to the end.
-#![allow(dead_code, reason = "each test file uses a different part of the fixtures")]
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test file uses a different part of the fixtures"
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,0 +1,1 @@
+ALTER TABLE branches DROP COLUMN opening_hours, DROP COLUMN address;

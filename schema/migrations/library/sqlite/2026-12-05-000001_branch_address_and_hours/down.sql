@@ -1,0 +1,2 @@
+ALTER TABLE branches DROP COLUMN opening_hours;
+ALTER TABLE branches DROP COLUMN address;
