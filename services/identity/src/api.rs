@@ -37,6 +37,91 @@ pub struct Tenant {
     pub status: TenantStatus,
     /// When it was onboarded.
     pub created_at: DateTime<Utc>,
+    /// Its header's background colour as `#rrggbb`, dark enough for white text; none
+    /// chosen yet when null.
+    pub colour: Option<String>,
+    /// Its public phone number.
+    pub phone: Option<String>,
+    /// Its postal address, a line of text per line of the address.
+    pub postal_address: Option<String>,
+    /// Its own website, an `http` or `https` address.
+    pub website: Option<String>,
+    /// Where to write about accessibility: the one the library gave, or else its contact
+    /// email.
+    pub accessibility_email: String,
+}
+
+/// A library as anyone may see it in the platform's directory: how to name it, show it
+/// and reach it. Never its status, its time zone or the platform's ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
+pub struct Library {
+    /// Short name used in addresses and as `tenant:` in public queries, e.g.
+    /// `north-yorkshire`.
+    pub slug: String,
+    /// Full name, e.g. "North Yorkshire Libraries".
+    pub name: String,
+    /// Its header's background colour as `#rrggbb`, to be shown with white text (its
+    /// contrast ratio with white is at least 4.5:1); null when none was chosen.
+    pub colour: Option<String>,
+    /// Its public phone number.
+    pub phone: Option<String>,
+    /// Its postal address, a line of text per line of the address.
+    pub postal_address: Option<String>,
+    /// Its own website, an `http` or `https` address.
+    pub website: Option<String>,
+    /// Its contact email.
+    pub contact_email: String,
+    /// Where to write about accessibility: the one the library gave, or else its contact
+    /// email.
+    pub accessibility_email: String,
+}
+
+/// Changes a library's public profile. Each field left out (or null) stays as it is; an
+/// empty string removes an optional one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, InputObject)]
+pub struct UpdateLibraryProfile {
+    /// Operators only: the library to change. Defaults to the caller's own.
+    #[graphql(default)]
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// Full name, 1 to 200 characters.
+    #[graphql(default)]
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Header colour as `#rrggbb`; refused when its contrast ratio with white text is
+    /// below 4.5:1.
+    #[graphql(default)]
+    #[serde(default)]
+    pub colour: Option<String>,
+    /// Public phone number, at most 40 characters.
+    #[graphql(default)]
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Postal address, a few lines, at most 500 characters.
+    #[graphql(default)]
+    #[serde(default)]
+    pub postal_address: Option<String>,
+    /// Website, an `http` or `https` address.
+    #[graphql(default)]
+    #[serde(default)]
+    pub website: Option<String>,
+    /// Contact email; it may not be removed. Shown publicly in the directory.
+    #[graphql(default)]
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// Accessibility contact email; removing it makes it the contact email again.
+    #[graphql(default)]
+    #[serde(default)]
+    pub accessibility_email: Option<String>,
+}
+
+/// A page of the libraries in service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryPage {
+    /// The libraries, by name.
+    pub libraries: Vec<Library>,
+    /// Whether more follow.
+    pub has_next_page: bool,
 }
 
 /// What a person may do within a tenant.
@@ -444,6 +529,16 @@ athenaeum_transport::service_api! {
         fn set_account_disabled(SetAccountDisabled) -> Account;
         /// Returns the caller's own account and tenant.
         fn me(WhoAmI) -> Me;
+        /// Lists the libraries in service, by name, without the platform's own tenant.
+        /// Anyone. The cursor is a library's slug.
+        fn list_libraries(PageRequest) -> LibraryPage;
+        /// Finds a library in service by slug, for its public pages. Anyone. `NOT_FOUND`
+        /// when there is none (or it is suspended).
+        fn find_library(FindTenant) -> Library;
+        /// Changes a library's public profile. Admins of the library, or operators for
+        /// any library. `VALIDATION` naming the field (`colour` when white text would be
+        /// hard to read on it), `FORBIDDEN` for another library's admin.
+        fn update_library_profile(UpdateLibraryProfile) -> Tenant;
         /// Finds an active tenant by slug, for readers of its public catalogue. Anyone.
         /// `NOT_FOUND` when there is none (or it is suspended).
         fn find_tenant(FindTenant) -> PublicTenant;

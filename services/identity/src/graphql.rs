@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
+use athenaeum_kernel::ErrorCode;
 use athenaeum_transport::Call;
 use athenaeum_transport::graphql::{Page, cost, page, page_size, request_call, to_graphql_error};
 
@@ -24,6 +25,34 @@ impl IdentityQuery {
     async fn me(&self, context: &Context<'_>) -> Result<Me> {
         let (api, call) = parts(context)?;
         api.me(call, WhoAmI {}).await.map_err(to_graphql_error)
+    }
+
+    /// The libraries on the platform that are in service, by name: the public directory.
+    /// Anyone, signed in or not.
+    #[graphql(complexity = "cost::page(first, 20, child_complexity)")]
+    async fn libraries(
+        &self,
+        context: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Library>> {
+        let (api, call) = parts(context)?;
+        let answer = api
+            .list_libraries(call, PageRequest { after, first: page_size(first)? })
+            .await
+            .map_err(to_graphql_error)?;
+        Ok(page(answer.libraries, answer.has_next_page, |library| library.slug.clone()))
+    }
+
+    /// The library with this slug, or null when there is none or it is not in service.
+    /// Anyone, signed in or not.
+    async fn library(&self, context: &Context<'_>, slug: String) -> Result<Option<Library>> {
+        let (api, call) = parts(context)?;
+        match api.find_library(call, FindTenant { slug }).await {
+            Ok(library) => Ok(Some(library)),
+            Err(error) if error.code == ErrorCode::NotFound => Ok(None),
+            Err(error) => Err(to_graphql_error(error)),
+        }
     }
 
     /// Every tenant, oldest first. Operators only.
@@ -108,6 +137,19 @@ impl IdentityMutation {
         api.set_tenant_status(call, SetTenantStatus { tenant_id: tenant_id.0, status })
             .await
             .map_err(to_graphql_error)
+    }
+
+    /// Changes a library's public profile: the caller's own (admins), or the one
+    /// `input.tenantId` names (operators). Fields left out stay as they are; an empty
+    /// string removes an optional one. A refused value is a `VALIDATION` error whose
+    /// `field` extension names the input field.
+    async fn update_library_profile(
+        &self,
+        context: &Context<'_>,
+        input: UpdateLibraryProfile,
+    ) -> Result<Tenant> {
+        let (api, call) = parts(context)?;
+        api.update_library_profile(call, input).await.map_err(to_graphql_error)
     }
 
     /// Creates an account and emails the person an invitation. Admins.

@@ -11,6 +11,11 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        colour -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
+        website -> Nullable<Text>,
+        accessibility_email -> Nullable<Text>,
     }
 }
 

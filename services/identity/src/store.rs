@@ -28,6 +28,26 @@ pub struct TenantRow {
     pub status: TenantState,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub colour: Option<String>,
+    pub phone: Option<String>,
+    pub postal_address: Option<String>,
+    pub website: Option<String>,
+    pub accessibility_email: Option<String>,
+}
+
+/// A change to a tenant's profile: `None` leaves a column as it is, and for the columns
+/// that may be empty `Some(None)` empties it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = tenants)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    pub contact_email: Option<String>,
+    pub colour: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub postal_address: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub accessibility_email: Option<Option<String>>,
+    pub updated_at: Timestamp,
 }
 
 /// A row of `accounts` as read.
@@ -157,6 +177,41 @@ pub fn list_tenants(
         tenants::table.select(TenantRow::as_select()).order(tenants::id.asc()).into_boxed();
     if let Some(after) = after {
         query = query.filter(tenants::id.gt(after.to_string()));
+    }
+    Ok(query.limit(limit).load(connection)?)
+}
+
+/// Changes a tenant's profile; returns the rows changed.
+pub fn update_tenant_profile(
+    connection: &mut DbConnection,
+    id: &str,
+    change: &ProfileChange,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(tenants::table.find(id)).set(change).execute(connection)?)
+}
+
+/// Returns up to `limit` tenants in service other than `except` (the platform's own), by
+/// name and then slug, after the tenant named `after` (name, slug).
+///
+/// Cost: one range scan of the `tenants_directory` index.
+pub fn list_tenants_in_service(
+    connection: &mut DbConnection,
+    except: &str,
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> Result<Vec<TenantRow>, DbError> {
+    let mut query = tenants::table
+        .filter(tenants::status.eq(TenantState::Active.as_str()))
+        .filter(tenants::id.ne(except.to_string()))
+        .select(TenantRow::as_select())
+        .order((tenants::name.asc(), tenants::slug.asc()))
+        .into_boxed();
+    if let Some((name, slug)) = after {
+        query = query.filter(
+            tenants::name
+                .gt(name.to_string())
+                .or(tenants::name.eq(name.to_string()).and(tenants::slug.gt(slug.to_string()))),
+        );
     }
     Ok(query.limit(limit).load(connection)?)
 }

@@ -1,14 +1,15 @@
 //! The identity service: `IdentityApi` implemented with the domain rules and the store,
 //! each change in one transaction together with the mail it causes. One room per area:
-//! tenants, accounts, sessions, the emailed one-time links, the limits on guessing and
-//! mail, revocation facts, and the mail outbox; this one holds the service itself, what
-//! the areas share, and the list of operations. Rules without I/O belong in `domain`,
+//! tenants, libraries' public profiles, accounts, sessions, the emailed one-time links,
+//! the limits on guessing and mail, revocation facts, and the mail outbox; this one holds
+//! the service itself, what the areas share, and the list of operations. Rules without I/O belong in `domain`,
 //! queries in `store`, not here.
 
 mod accounts;
 mod limits;
 mod links;
 mod mail;
+mod profiles;
 mod revocations;
 mod sessions;
 mod tenants;
@@ -266,6 +267,14 @@ fn tenant_view(row: &TenantRow) -> Tenant {
         contact_email: row.contact_email.clone(),
         status: row.status.into(),
         created_at: row.created_at.and_utc(),
+        colour: row.colour.clone(),
+        phone: row.phone.clone(),
+        postal_address: row.postal_address.clone(),
+        website: row.website.clone(),
+        accessibility_email: row
+            .accessibility_email
+            .clone()
+            .unwrap_or_else(|| row.contact_email.clone()),
     }
 }
 
@@ -279,6 +288,9 @@ athenaeum_transport::implement_api! {
         fn set_account_roles(SetAccountRoles) -> Account => set_account_roles_as;
         fn set_account_disabled(SetAccountDisabled) -> Account => set_account_disabled_as;
         fn me(WhoAmI) -> Me => me_as;
+        fn list_libraries(PageRequest) -> LibraryPage => list_libraries_as;
+        fn find_library(FindTenant) -> Library => find_library_as;
+        fn update_library_profile(UpdateLibraryProfile) -> Tenant => update_library_profile_as;
         fn find_tenant(FindTenant) -> PublicTenant => find_tenant_as;
         fn sign_in(SignIn) -> Session => sign_in_as;
         fn refresh_session(RefreshToken) -> Session => refresh_session_as;

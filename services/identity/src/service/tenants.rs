@@ -71,6 +71,11 @@ impl IdentityService {
             status: TenantState::Active,
             created_at: at,
             updated_at: at,
+            colour: None,
+            phone: None,
+            postal_address: None,
+            website: None,
+            accessibility_email: None,
         };
         let admin = new_account(&admin_email, &admin_name, "admin", None, at);
         let scope = caller.operator_scope(&tenant.id)?;
