@@ -28,8 +28,8 @@ pub use config::{MailConfig, SmtpConfig, SmtpSecurity, TransportKind};
 pub use error::{MailError, RenderError, Result};
 pub use outbox::{
     MAX_PAGE_SIZE, OutboxCounts, OutboxEntry, OutboxStatus, OutgoingMail, check_recipient,
-    count_by_status, enqueue, list_outbox, retry_parked,
+    count_by_status, enqueue, find_outbox_entry, list_outbox, retry_parked,
 };
-pub use render::{MailRenderer, RenderedMail};
+pub use render::{MailRenderer, RenderedMail, WITHHELD};
 pub use transport::MailTransport;
 pub use worker::{DeliveryRound, MailWaker, MailWorker};

@@ -73,7 +73,7 @@ impl std::fmt::Display for OutboxStatus {
 }
 
 /// One outbox row as operators see it. The template parameters are left out: they may
-/// hold one-time secrets.
+/// hold one-time secrets, which the kept subject and text body show withheld.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxEntry {
     /// The message's id, as returned by [`enqueue`].
@@ -98,6 +98,18 @@ pub struct OutboxEntry {
     pub created_at: Timestamp,
     /// When the relay accepted it (UTC).
     pub sent_at: Option<Timestamp>,
+    /// The subject, once an attempt rendered the message.
+    pub subject: Option<String>,
+    /// The text body as the recipient reads it but with its secrets (one-time links)
+    /// withheld, once an attempt rendered the message.
+    pub text_body: Option<String>,
+}
+
+/// The copy of a rendered message kept for operators: its secrets withheld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeptCopy {
+    pub(crate) subject: String,
+    pub(crate) text_body: String,
 }
 
 /// How many messages are in each status, for metrics.
@@ -125,6 +137,8 @@ struct OutboxRow {
     last_error: Option<String>,
     created_at: Timestamp,
     sent_at: Option<Timestamp>,
+    subject: Option<String>,
+    text_body: Option<String>,
 }
 
 impl OutboxRow {
@@ -142,6 +156,8 @@ impl OutboxRow {
             last_error: self.last_error,
             created_at: self.created_at,
             sent_at: self.sent_at,
+            subject: self.subject,
+            text_body: self.text_body,
         })
     }
 }
@@ -201,6 +217,8 @@ pub fn enqueue(
             mail_outbox::last_error.eq(None::<String>),
             mail_outbox::created_at.eq(now),
             mail_outbox::sent_at.eq(None::<Timestamp>),
+            mail_outbox::subject.eq(None::<String>),
+            mail_outbox::text_body.eq(None::<String>),
         ))
         .execute(connection)
         .map_err(DbError::Query)?;
@@ -234,6 +252,19 @@ pub fn list_outbox(
         .select(OutboxRow::as_select())
         .load(connection)?;
     rows.into_iter().map(OutboxRow::into_entry).collect()
+}
+
+/// Returns the outbox entry with this id, if any.
+pub fn find_outbox_entry(
+    connection: &mut DbConnection,
+    id: &str,
+) -> Result<Option<OutboxEntry>, DbError> {
+    let row: Option<OutboxRow> = mail_outbox::table
+        .filter(mail_outbox::id.eq(id))
+        .select(OutboxRow::as_select())
+        .get_result(connection)
+        .optional()?;
+    row.map(OutboxRow::into_entry).transpose()
 }
 
 /// Puts a parked message back in the queue: pending, no failed attempts, due now.
@@ -314,24 +345,41 @@ pub(crate) fn claim_next(
     Ok(None)
 }
 
-/// Records that the relay accepted a claimed message, and erases its parameters.
+/// Records that the relay accepted a claimed message, keeps the copy operators may read,
+/// and erases its parameters.
 pub(crate) fn mark_sent(
     connection: &mut DbConnection,
     id: &str,
     now: Timestamp,
+    kept: Option<&KeptCopy>,
 ) -> Result<(), DbError> {
-    diesel::update(
+    let target = || {
         mail_outbox::table
             .filter(mail_outbox::id.eq(id))
-            .filter(mail_outbox::status.eq(OutboxStatus::Pending.as_str())),
-    )
-    .set((
-        mail_outbox::status.eq(OutboxStatus::Sent.as_str()),
-        mail_outbox::sent_at.eq(Some(now)),
-        mail_outbox::params.eq("{}"),
-        mail_outbox::locked_until.eq(None::<Timestamp>),
-    ))
-    .execute(connection)?;
+            .filter(mail_outbox::status.eq(OutboxStatus::Pending.as_str()))
+    };
+    if let Some(kept) = kept {
+        keep_copy(connection, id, kept)?;
+    }
+    diesel::update(target())
+        .set((
+            mail_outbox::status.eq(OutboxStatus::Sent.as_str()),
+            mail_outbox::sent_at.eq(Some(now)),
+            mail_outbox::params.eq("{}"),
+            mail_outbox::locked_until.eq(None::<Timestamp>),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Keeps the copy of a message operators may read (its secrets withheld).
+fn keep_copy(connection: &mut DbConnection, id: &str, kept: &KeptCopy) -> Result<(), DbError> {
+    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq(id)))
+        .set((
+            mail_outbox::subject.eq(Some(&kept.subject)),
+            mail_outbox::text_body.eq(Some(&kept.text_body)),
+        ))
+        .execute(connection)?;
     Ok(())
 }
 
@@ -351,7 +399,11 @@ pub(crate) fn record_failure(
     attempts: i32,
     error: &str,
     after: AfterFailure,
+    kept: Option<&KeptCopy>,
 ) -> Result<(), DbError> {
+    if let Some(kept) = kept {
+        keep_copy(connection, id, kept)?;
+    }
     let (status, next_attempt_at) = match after {
         AfterFailure::RetryAt(at) => (OutboxStatus::Pending, Some(at)),
         AfterFailure::Park => (OutboxStatus::Parked, None),

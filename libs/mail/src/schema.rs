@@ -30,5 +30,9 @@ diesel::table! {
         created_at -> Timestamp,
         /// When the relay accepted the message (UTC).
         sent_at -> Nullable<Timestamp>,
+        /// The subject, once an attempt rendered the message.
+        subject -> Nullable<Text>,
+        /// The text body with its secrets withheld, once an attempt rendered the message.
+        text_body -> Nullable<Text>,
     }
 }

@@ -115,6 +115,12 @@ impl MailTransport {
         }
     }
 
+    /// Returns whether this transport carries 8-bit text as it is: a file does; an SMTP
+    /// relay only if it announces 8BITMIME, which is not known before connecting.
+    pub(crate) fn carries_8bit(&self) -> bool {
+        matches!(self, MailTransport::File { .. })
+    }
+
     /// Sends `message`; returns once the relay has accepted it (or the file is written).
     ///
     /// Fails with the relay's or the file system's reason, lowercase.

@@ -10,18 +10,22 @@ use std::time::Duration;
 use athenaeum_db::{Database, DbError};
 use chrono::TimeDelta;
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::MailConfig;
 use crate::error::{MailError, describe_address_error};
-use crate::outbox::{self, AfterFailure, ClaimedMail};
-use crate::render::{MailRenderer, RenderedMail};
+use crate::outbox::{self, AfterFailure, ClaimedMail, KeptCopy};
+use crate::render::{MailRenderer, RenderedMail, withhold_secrets};
 use crate::transport::MailTransport;
 
 /// The longest `last_error` kept on a row, in characters.
 const MAX_ERROR_CHARS: usize = 2_000;
+
+/// The longest line a message may carry, line break excluded (RFC 5322, section 2.1.1).
+const MAX_LINE_OCTETS: usize = 998;
 
 /// What one pass of the worker did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -190,12 +194,13 @@ impl MailWorker {
             let Some(claimed) = claimed else {
                 break;
             };
-            match self.attempt_within_deadline(&claimed).await {
+            let mut kept = None;
+            match self.attempt_within_deadline(&claimed, &mut kept).await {
                 Ok(()) => {
-                    self.record_sent(&claimed).await?;
+                    self.record_sent(&claimed, kept).await?;
                     round.sent += 1;
                 }
-                Err(reason) => match self.record_failure(&claimed, &reason).await? {
+                Err(reason) => match self.record_failure(&claimed, &reason, kept).await? {
                     AfterFailure::RetryAt(_) => round.retrying += 1,
                     AfterFailure::Park => round.parked += 1,
                 },
@@ -204,34 +209,56 @@ impl MailWorker {
         Ok(round)
     }
 
-    async fn attempt_within_deadline(&self, claimed: &ClaimedMail) -> Result<(), String> {
+    /// Renders and sends a claimed message within the send deadline; `kept` receives the
+    /// copy operators may read as soon as the message is rendered.
+    async fn attempt_within_deadline(
+        &self,
+        claimed: &ClaimedMail,
+        kept: &mut Option<KeptCopy>,
+    ) -> Result<(), String> {
         let deadline = self.send_deadline();
-        match tokio::time::timeout(deadline, self.attempt(claimed)).await {
+        match tokio::time::timeout(deadline, self.attempt(claimed, kept)).await {
             Ok(outcome) => outcome,
             Err(_elapsed) => Err(format!("sending did not finish within {}s", deadline.as_secs())),
         }
     }
 
-    async fn attempt(&self, claimed: &ClaimedMail) -> Result<(), String> {
+    async fn attempt(
+        &self,
+        claimed: &ClaimedMail,
+        kept: &mut Option<KeptCopy>,
+    ) -> Result<(), String> {
         let params = serde_json::from_str::<serde_json::Value>(&claimed.params)
             .map_err(|error| format!("stored params are not valid json: {error}"))?;
         let renderer = Arc::clone(&self.renderer);
         let template = claimed.template.clone();
-        let rendered = tokio::task::spawn_blocking(move || renderer.render(&template, &params))
-            .await
-            .map_err(|_join_error| {
-                format!("the renderer panicked while rendering template {}", claimed.template)
-            })?
-            .map_err(|error| error.to_string())?;
-        let message = build_message(&self.from, claimed, rendered)?;
+        let (rendered, copy) = tokio::task::spawn_blocking(move || {
+            let rendered = renderer.render(&template, &params)?;
+            let withheld = withhold_secrets(&params, renderer.secret_parameters(&template));
+            let copy = renderer.render(&template, &withheld)?;
+            Ok::<_, crate::error::RenderError>((rendered, copy))
+        })
+        .await
+        .map_err(|_join_error| {
+            format!("the renderer panicked while rendering template {}", claimed.template)
+        })?
+        .map_err(|error| error.to_string())?;
+        *kept = Some(KeptCopy { subject: copy.subject, text_body: copy.text_body });
+        let message = build_message(&self.from, claimed, rendered, self.transport.carries_8bit())?;
         self.transport.send(message).await
     }
 
-    async fn record_sent(&self, claimed: &ClaimedMail) -> Result<(), DbError> {
+    async fn record_sent(
+        &self,
+        claimed: &ClaimedMail,
+        kept: Option<KeptCopy>,
+    ) -> Result<(), DbError> {
         let id = claimed.id.clone();
         let now = athenaeum_kernel::now();
-        let marked =
-            self.database.write(move |connection| outbox::mark_sent(connection, &id, now)).await;
+        let marked = self
+            .database
+            .write(move |connection| outbox::mark_sent(connection, &id, now, kept.as_ref()))
+            .await;
         match marked {
             Ok(()) => {
                 tracing::info!(
@@ -257,6 +284,7 @@ impl MailWorker {
         &self,
         claimed: &ClaimedMail,
         reason: &str,
+        kept: Option<KeptCopy>,
     ) -> Result<AfterFailure, DbError> {
         let attempts = claimed.attempts.saturating_add(1);
         let max_attempts = i32::try_from(self.config.max_attempts.max(1)).unwrap_or(i32::MAX);
@@ -276,7 +304,7 @@ impl MailWorker {
         let error: String = reason.chars().take(MAX_ERROR_CHARS).collect();
         self.database
             .write(move |connection| {
-                outbox::record_failure(connection, &id, attempts, &error, after)
+                outbox::record_failure(connection, &id, attempts, &error, after, kept.as_ref())
             })
             .await?;
         match after {
@@ -324,10 +352,13 @@ impl MailWorker {
     }
 }
 
+/// Builds the message; `eight_bit` says whether the way out carries 8-bit text (a file
+/// does; an SMTP relay need not).
 fn build_message(
     from: &Mailbox,
     claimed: &ClaimedMail,
     rendered: RenderedMail,
+    eight_bit: bool,
 ) -> Result<Message, String> {
     let recipient = claimed.recipient.parse::<lettre::Address>().map_err(|error| {
         format!(
@@ -343,13 +374,43 @@ fn build_message(
         .to(Mailbox::new(None, recipient))
         .subject(rendered.subject)
         .message_id(Some(message_id));
+    let text = text_part(ContentType::TEXT_PLAIN, rendered.text_body, eight_bit);
     let built = match rendered.html_body {
         Some(html_body) => {
-            builder.multipart(MultiPart::alternative_plain_html(rendered.text_body, html_body))
+            builder.multipart(MultiPart::alternative().singlepart(text).singlepart(text_part(
+                ContentType::TEXT_HTML,
+                html_body,
+                eight_bit,
+            )))
         }
-        None => builder.singlepart(SinglePart::plain(rendered.text_body)),
+        None => builder.singlepart(text),
     };
     built.map_err(|error| format!("cannot build the message: {error}"))
+}
+
+/// Returns a text part in which every line stays whole, so that a link a person copies
+/// from the message (or from its `.eml` file) works: `7bit` when the text is ASCII,
+/// `8bit` when it is not and `eight_bit` allows it, as long as no line is longer than
+/// 998 octets. Otherwise lettre chooses (quoted-printable or base64), which is always
+/// safe to send and wraps long lines with soft breaks that mail programs undo.
+///
+/// `7bit` with lines of up to 998 octets is valid over any SMTP relay; `8bit` is only
+/// offered where `eight_bit` says so, because lettre refuses to send it to a relay that
+/// does not announce 8BITMIME.
+fn text_part(content_type: ContentType, text: String, eight_bit: bool) -> SinglePart {
+    let lines = text.replace("\r\n", "\n").replace('\r', "\n");
+    let fits = !lines.contains('\0') && lines.split('\n').all(|line| line.len() <= MAX_LINE_OCTETS);
+    let encoding = if lines.is_ascii() {
+        ContentTransferEncoding::SevenBit
+    } else {
+        ContentTransferEncoding::EightBit
+    };
+    let body = if fits && (lines.is_ascii() || eight_bit) {
+        Body::dangerous_pre_encoded(lines.replace('\n', "\r\n").into_bytes(), encoding)
+    } else {
+        Body::new(text)
+    };
+    SinglePart::builder().header(content_type).body(body)
 }
 
 /// Returns how long to wait after the `failures`-th failed attempt: `base_seconds`
@@ -392,6 +453,36 @@ mod tests {
         assert_eq!(retry_delay(3, 0, 3_600, 0.7).num_milliseconds(), 0);
     }
 
+    fn encoded(part: &SinglePart) -> String {
+        String::from_utf8(part.formatted()).unwrap()
+    }
+
+    #[test]
+    fn text_whose_lines_fit_keeps_each_line_whole() {
+        let link = format!("https://library.example/accept-invitation?token={}", "t".repeat(120));
+        let ascii = text_part(ContentType::TEXT_PLAIN, format!("Open:\n{link}\n"), false);
+        let text = encoded(&ascii);
+        assert!(text.contains("Content-Transfer-Encoding: 7bit"), "{text}");
+        assert!(text.contains(&format!("\r\n{link}\r\n")), "{text}");
+
+        let accented = text_part(ContentType::TEXT_PLAIN, format!("Zoë:\r\n{link}"), true);
+        let text = encoded(&accented);
+        assert!(text.contains("Content-Transfer-Encoding: 8bit"), "{text}");
+        assert!(text.contains(&format!("Zoë:\r\n{link}")), "{text}");
+    }
+
+    #[test]
+    fn text_that_cannot_go_as_it_is_is_left_to_lettre() {
+        let accented = encoded(&text_part(
+            ContentType::TEXT_PLAIN,
+            "Hello Zoë, your card is ready.".to_string(),
+            false,
+        ));
+        assert!(accented.contains("Content-Transfer-Encoding: quoted-printable"), "{accented}");
+        let endless = encoded(&text_part(ContentType::TEXT_PLAIN, "x".repeat(999), true));
+        assert!(!endless.contains("Content-Transfer-Encoding: 7bit"), "{endless}");
+    }
+
     #[test]
     fn a_message_carries_the_outbox_id_as_its_message_id() {
         let from: Mailbox = "Athenaeum <no-reply@library.example>".parse().unwrap();
@@ -408,7 +499,7 @@ mod tests {
             text_body: "Hello".to_string(),
             html_body: Some("<p>Hello</p>".to_string()),
         };
-        let message = build_message(&from, &claimed, rendered).unwrap();
+        let message = build_message(&from, &claimed, rendered, true).unwrap();
         let text = String::from_utf8(message.formatted()).unwrap();
         assert!(text.contains("Message-ID: <0190-abc@library.example>"), "{text}");
         assert!(text.contains("To: reader@example.org"), "{text}");

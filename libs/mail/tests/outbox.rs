@@ -64,6 +64,15 @@ impl MailRenderer for TestRenderer {
                 ),
                 html_body: None,
             }),
+            "reset" => Ok(RenderedMail {
+                subject: "Choose a new password".to_string(),
+                text_body: format!(
+                    "Hello {},\n\nchoose a new password here:\n\n{}\n\nThe link works once.\n",
+                    param("name")?,
+                    param("link")?
+                ),
+                html_body: None,
+            }),
             "notice" if self.notice_fixed.load(Ordering::SeqCst) => Ok(RenderedMail {
                 subject: "A notice".to_string(),
                 text_body: "The library is closed on Monday.".to_string(),
@@ -76,6 +85,34 @@ impl MailRenderer for TestRenderer {
             other => Err(RenderError::UnknownTemplate(other.to_string())),
         }
     }
+
+    fn secret_parameters(&self, template: &str) -> &'static [&'static str] {
+        if template == "reset" { &["link"] } else { &[] }
+    }
+}
+
+/// A one-time link longer than a quoted-printable line, as identity's links are.
+const LONG_LINK: &str = "http://library.test/reset-password?token=0193a7c2-5b8e-7f41-9d3a-2c6e8f1b4a90.\
+                         Q2hvb3NlIGEgbmV3IHBhc3N3b3JkIGZvciB5b3VyIGxpYnJhcnkgYWNjb3VudA";
+
+/// A password-reset link for a reader whose name is not ASCII.
+fn reset(recipient: &str) -> Queued {
+    let mail = OutgoingMail {
+        recipient: recipient.to_string(),
+        template: "reset".to_string(),
+        params: json!({ "name": "Zoë", "link": LONG_LINK }),
+    };
+    (None, mail)
+}
+
+/// Returns the text of every `.eml` file in `dir`.
+fn eml_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "eml"))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect()
 }
 
 /// A message about a library, queued under that library's scope.
@@ -384,6 +421,80 @@ athenaeum_testkit::both_backends! {
             assert!(addressed[0].contains("Hello Ada,"));
         }
         assert_eq!(outbox(&db, Some(OutboxStatus::Sent)).await.len(), 3);
+    }
+
+    async fn a_long_link_written_to_a_file_stays_whole_on_one_line(backend) {
+        let db = athenaeum_testkit::test_database(backend, &TEST_MIGRATIONS).await;
+        let mail_dir = db.databases.data_dir.path().join("mail");
+        let worker = worker(&db, Arc::new(TestRenderer::default()), MailConfig::default(), &mail_dir);
+        queue(&db, vec![reset("zoe@example.org")]).await;
+
+        assert_eq!(worker.deliver_due().await.unwrap().sent, 1);
+
+        let files = eml_files(&mail_dir);
+        assert_eq!(files.len(), 1);
+        assert!(LONG_LINK.len() > 76, "the link is longer than a quoted-printable line");
+        let lines: Vec<&str> = files[0].split("\r\n").collect();
+        assert!(lines.contains(&LONG_LINK), "no line is the whole link:\n{}", files[0]);
+        assert!(lines.contains(&"Hello Zoë,"), "{}", files[0]);
+        assert!(files[0].contains("Content-Transfer-Encoding: 8bit"), "{}", files[0]);
+    }
+
+    async fn a_long_link_sent_over_smtp_arrives_whole(backend) {
+        let db = athenaeum_testkit::test_database(backend, &TEST_MIGRATIONS).await;
+        let server = SmtpServer::start().await;
+        let worker = worker(&db, Arc::new(TestRenderer::default()), smtp_config(&server), db.databases.data_dir.path());
+        let (_, ascii) = reset("ada@example.org");
+        let ascii = OutgoingMail { params: json!({ "name": "Ada", "link": LONG_LINK }), ..ascii };
+        queue(&db, vec![(None, ascii), reset("zoe@example.org")]).await;
+
+        assert_eq!(worker.deliver_due().await.unwrap().sent, 2);
+
+        let mut received = server.wait_for_messages(2, ARRIVAL_TIMEOUT).await;
+        received.sort_by(|one, other| one.to.cmp(&other.to));
+        for (mail, name) in received.iter().zip(["Ada", "Zoë"]) {
+            // The server's reader drops the last line end.
+            let expected = format!("Hello {name},\n\nchoose a new password here:\n\n{LONG_LINK}\n\nThe link works once.");
+            assert_eq!(mail.body, expected, "to {}", mail.to);
+        }
+        // ASCII text goes as 7bit, its long line whole, which every relay takes.
+        let to_ada = &received[0].raw;
+        assert!(to_ada.contains("Content-Transfer-Encoding: 7bit"), "{to_ada}");
+        assert!(to_ada.lines().any(|line| line.trim_end() == LONG_LINK), "{to_ada}");
+    }
+
+    async fn operators_read_each_message_with_its_one_time_link_withheld(backend) {
+        let db = athenaeum_testkit::test_database(backend, &TEST_MIGRATIONS).await;
+        let mail_dir = db.databases.data_dir.path().join("mail");
+        let worker = worker(&db, Arc::new(TestRenderer::default()), MailConfig::default(), &mail_dir);
+        let ids = queue(&db, vec![reset("zoe@example.org"), welcome("ada@example.org")]).await;
+        let unsent = outbox(&db, None).await;
+        assert_eq!(unsent[0].subject, None, "nothing is rendered before an attempt");
+
+        assert_eq!(worker.deliver_due().await.unwrap().sent, 2);
+
+        let entries = outbox(&db, Some(OutboxStatus::Sent)).await;
+        assert_eq!(entries[0].subject.as_deref(), Some("Choose a new password"));
+        let text = entries[0].text_body.as_deref().unwrap();
+        assert_eq!(
+            text,
+            format!("Hello Zoë,\n\nchoose a new password here:\n\n{}\n\nThe link works once.\n", athenaeum_mail::WITHHELD)
+        );
+        assert!(!text.contains("token="), "{text}");
+        let welcome_entry = db
+            .database
+            .read({
+                let id = ids[1].clone();
+                move |connection| athenaeum_mail::find_outbox_entry(connection, &id)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(welcome_entry.subject.as_deref(), Some("Welcome to Bücherei Nord"));
+        assert_eq!(
+            welcome_entry.text_body.as_deref(),
+            Some("Hello Ada,\n\nyour library card is ready.\n\nBücherei Nord")
+        );
     }
 
     async fn two_workers_on_one_database_never_send_the_same_message_twice(backend) {

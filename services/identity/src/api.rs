@@ -52,9 +52,12 @@ pub struct Tenant {
 }
 
 /// A library as anyone may see it in the platform's directory: how to name it, show it
-/// and reach it. Never its status, its time zone or the platform's ids.
+/// and reach it. Never its status or its time zone. Its id is the one public search
+/// results name libraries by (`tenantId`), so a page of union search can name them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
 pub struct Library {
+    /// Its id, as search results' `tenantId` gives it.
+    pub id: ID,
     /// Short name used in addresses and as `tenant:` in public queries, e.g.
     /// `north-yorkshire`.
     pub slug: String,
@@ -462,7 +465,8 @@ pub struct ListMail {
     pub page: PageRequest,
 }
 
-/// An outgoing mail as operators see it (never its secret contents).
+/// An outgoing mail as operators see it (never its secret contents: one-time links are
+/// withheld from the text operators read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, SimpleObject)]
 #[graphql(complex)]
 pub struct OutgoingMail {
@@ -488,6 +492,12 @@ pub struct OutgoingMail {
     pub next_attempt_at: DateTime<Utc>,
     /// When the server accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// The subject line; null until an attempt to send it rendered the message.
+    pub subject: Option<String>,
+    /// The plain-text body as the recipient reads it, except that one-time links are
+    /// shown as `[withheld: only the recipient may see this]`; null until an attempt to
+    /// send it rendered the message.
+    pub text_body: Option<String>,
 }
 
 /// A page of outgoing mail.
@@ -571,6 +581,9 @@ athenaeum_transport::service_api! {
         fn revocations(ListRevocations) -> Revocations;
         /// Lists outgoing mail. Operators only.
         fn list_mail(ListMail) -> MailPage;
+        /// Returns one outgoing mail with its subject and text (one-time links withheld).
+        /// Operators only. `NOT_FOUND` when no mail has the id.
+        fn get_mail(MailId) -> OutgoingMail;
         /// Puts a parked mail back in the queue. Operators only.
         fn retry_mail(MailId) -> Done;
     }

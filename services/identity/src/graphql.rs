@@ -107,6 +107,17 @@ impl IdentityQuery {
             .map_err(to_graphql_error)?;
         Ok(page(answer.mail, answer.has_next_page, |mail| mail.id.clone()))
     }
+
+    /// One outgoing mail with its subject and text, one-time links withheld; null when no
+    /// mail has the id. Operators only.
+    async fn mail(&self, context: &Context<'_>, id: ID) -> Result<Option<OutgoingMail>> {
+        let (api, call) = parts(context)?;
+        match api.get_mail(call, MailId { mail_id: id.0 }).await {
+            Ok(mail) => Ok(Some(mail)),
+            Err(error) if error.code == ErrorCode::NotFound => Ok(None),
+            Err(error) => Err(to_graphql_error(error)),
+        }
+    }
 }
 
 /// Identity's mutations.

@@ -89,6 +89,14 @@ impl MailRenderer for IdentityMail {
         };
         Ok(RenderedMail { subject, text_body, html_body: None })
     }
+
+    fn secret_parameters(&self, template: &str) -> &'static [&'static str] {
+        match template {
+            // Whoever holds the link can set the account's password or confirm its address.
+            INVITATION | PASSWORD_RESET | EMAIL_VERIFICATION => &["link"],
+            _ => &[],
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! Identity's mail outbox as operators see it: listing what was written and requeuing
-//! what was parked. Operators only; it shows where a message is, never its contents
-//! (which carry one-time links).
+//! Identity's mail outbox as operators see it: listing what was written, reading one
+//! message, and requeuing what was parked. Operators only; a message is shown as the
+//! copy the worker kept, whose one-time links are withheld.
 
 use athenaeum_kernel::ApiError;
 use athenaeum_mail::{OutboxEntry, OutboxStatus};
@@ -41,6 +41,8 @@ fn outgoing_mail(entry: OutboxEntry) -> OutgoingMail {
         created_at: entry.created_at.and_utc(),
         next_attempt_at: entry.next_attempt_at.and_utc(),
         sent_at: entry.sent_at.map(|at| at.and_utc()),
+        subject: entry.subject,
+        text_body: entry.text_body,
     }
 }
 
@@ -62,6 +64,19 @@ impl IdentityService {
             .await?;
         let (entries, has_next_page) = split_page(entries, first);
         Ok(MailPage { mail: entries.into_iter().map(outgoing_mail).collect(), has_next_page })
+    }
+
+    pub(super) async fn get_mail_as(&self, call: &Call, request: MailId) -> Outcome<OutgoingMail> {
+        self.caller(call)?.require_operator()?;
+        let mail_id = request.mail_id.clone();
+        let entry = self
+            .database
+            .read(move |connection| athenaeum_mail::find_outbox_entry(connection, &mail_id))
+            .await?;
+        match entry {
+            Some(entry) => Ok(outgoing_mail(entry)),
+            None => Err(ApiError::not_found(format!("no mail has id {}", request.mail_id)).into()),
+        }
     }
 
     pub(super) async fn retry_mail_as(&self, call: &Call, request: MailId) -> Outcome<Done> {

@@ -302,6 +302,7 @@ athenaeum_transport::implement_api! {
         fn change_password(ChangePassword) -> Done => change_password_as;
         fn revocations(ListRevocations) -> Revocations => revocations_as;
         fn list_mail(ListMail) -> MailPage => list_mail_as;
+        fn get_mail(MailId) -> OutgoingMail => get_mail_as;
         fn retry_mail(MailId) -> Done => retry_mail_as;
     }
 }
