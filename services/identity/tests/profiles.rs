@@ -52,6 +52,7 @@ both_backends! {
         assert_eq!(tenant.accessibility_email, "libraries@york.example");
 
         let expected = Library {
+            id: async_graphql::ID(york.tenant.id.clone()),
             slug: "york".to_string(),
             name: "York Explore Libraries".to_string(),
             colour: Some("#1d4f91".to_string()),

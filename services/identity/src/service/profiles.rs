@@ -22,6 +22,7 @@ use crate::store::{self, ProfileChange, TenantRow};
 fn library_view(row: TenantRow) -> Library {
     Library {
         accessibility_email: row.accessibility_email.unwrap_or_else(|| row.contact_email.clone()),
+        id: async_graphql::ID(row.id),
         slug: row.slug,
         name: row.name,
         colour: row.colour,
