@@ -121,13 +121,17 @@ every_deployment! {
         let north = deployment.onboard_library(&operator, "northshire").await;
         let http = deployment.http().clone();
         let base = deployment.url().to_string();
+        // The browser's form cookie and the page's form token, as a visitor has them.
+        let (cookie, token) = form_token(&http, &format!("{base}/forgot-password")).await;
         let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf", &token)
             .append_pair("tenant", "northshire")
             .append_pair("email", &admin_email("northshire"))
             .finish();
         let post_form = |origin: &str| {
             http.post(format!("{base}/forgot-password"))
                 .header("Origin", origin)
+                .header("Cookie", cookie.clone())
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body(form.clone())
                 .send()
@@ -142,6 +146,17 @@ every_deployment! {
         // A form posted from another site's page.
         let cross_site = post_form(EVIL).await.unwrap();
         assert_eq!(cross_site.status(), 403);
+        // A form from our own origin without the page's token (a stale or forged form).
+        let tokenless = http
+            .post(format!("{base}/forgot-password"))
+            .header("Origin", &base)
+            .header("Cookie", cookie.clone())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form.replace(&format!("csrf={}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()), "csrf="))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tokenless.status(), 403);
         // The same form from our own page.
         let own = post_form(&base).await.unwrap();
         assert_eq!(own.status(), 200);
@@ -194,4 +209,18 @@ every_deployment! {
         }
         assert!(socket(&base).await.is_ok(), "a WebSocket from our own page opens");
     }
+}
+
+/// Opens a form page as a browser would: returns the form cookie it set and the form
+/// token in its page.
+async fn form_token(http: &reqwest::Client, url: &str) -> (String, String) {
+    let page = http.get(url).send().await.unwrap();
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok().map(str::to_string))
+        .collect();
+    let html = page.text().await.unwrap();
+    athenaeum_testkit::form_cookie_and_token(cookies.iter().map(String::as_str), &html)
 }

@@ -15,6 +15,7 @@
 
 mod data;
 mod database;
+mod forms;
 mod people;
 pub mod schema;
 mod smtp;
@@ -25,6 +26,7 @@ pub use data::{SHARED_DATA_VARIABLE, loc_books_1000, loc_books_10000, marc_file,
 pub use database::{
     TestDatabase, TestDatabases, postgres_admin_url, prepare_databases, test_database,
 };
+pub use forms::form_cookie_and_token;
 pub use people::{PLATFORM_TENANT_ID, PLATFORM_TENANT_SLUG, TestIssuer, TestLibrary};
 pub use smtp::{ReceivedMail, SmtpServer};
 pub use waiting::poll_until;

@@ -219,10 +219,11 @@ impl Application {
                 trust_forwarded_for: config.server.trust_forwarded_for,
                 public_url: config.server.public_url.clone(),
             };
-            let own =
+            let (own, gateway) =
                 athenaeum_gateway::assemble(&context, services, &settings, Arc::clone(&metrics))
                     .await?;
-            parts = parts.merge(own);
+            let website = athenaeum_web::Web::new(gateway, &config.web_settings(port))?;
+            parts = parts.merge(own).route(athenaeum_web::routes(website));
         }
 
         let AssembledParts { routes, internal_routes, workers: starts, dependencies } =

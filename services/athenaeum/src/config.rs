@@ -43,8 +43,20 @@ pub struct Config {
     pub graphql: GraphqlLimits,
     /// Where services of other processes are (split mode).
     pub services: RemoteServices,
+    /// The website.
+    pub web: WebConfig,
     /// Logging.
     pub log: LogConfig,
+}
+
+/// The website.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// The file holding the secret that seals session cookies and signs form tokens;
+    /// made when missing. Every gateway process of a deployment must share it. Empty:
+    /// `web-secret` in the data folder.
+    pub secret_file: String,
 }
 
 /// The HTTP server.
@@ -211,6 +223,16 @@ impl Config {
                 .with_context(|| format!("server.public_url {:?}", self.server.public_url))?;
         }
         Ok(())
+    }
+
+    /// The website's settings, for a process listening on `port`.
+    pub fn web_settings(&self, port: u16) -> athenaeum_web::WebSettings {
+        let secret_file = if self.web.secret_file.is_empty() {
+            self.data.dir.join("web-secret")
+        } else {
+            PathBuf::from(&self.web.secret_file)
+        };
+        athenaeum_web::WebSettings { secret_file, public_url: self.public_url(port) }
     }
 
     /// Returns the URL emailed links point at: `server.public_url`, or else the listen

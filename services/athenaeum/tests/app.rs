@@ -144,13 +144,21 @@ both_backends! {
 
         let link = app.link_mailed_to("Ada@Northshire.test").await;
         assert!(link.starts_with(&format!("{}/accept-invitation?token=", app.base)), "{link}");
-        let page = app.http.get(&link).send().await.unwrap().text().await.unwrap();
+        let page = app.http.get(&link).send().await.unwrap();
+        let cookies: Vec<String> = page.headers().get_all("set-cookie").iter().map(|value| value.to_str().unwrap().to_string()).collect();
+        let page = page.text().await.unwrap();
         assert!(page.contains("<label for=\"password\">"), "{page}");
+        let (cookie, csrf) = athenaeum_testkit::form_cookie_and_token(cookies.iter().map(String::as_str), &page);
         let token = link.split("token=").nth(1).unwrap();
-        let form = [("token", token), ("password", "a long new passphrase"), ("confirm", "a long new passphrase")];
-        let done = app.http.post(format!("{}/accept-invitation", app.base)).form(&form).send().await.unwrap().text().await.unwrap();
-        assert!(done.contains("Your password is saved"), "{done}");
-        let again = app.http.post(format!("{}/accept-invitation", app.base)).form(&form).send().await.unwrap().text().await.unwrap();
+        let form = [("csrf", csrf.as_str()), ("token", token), ("password", "a long new passphrase"), ("confirm", "a long new passphrase")];
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let post = || browser.post(format!("{}/accept-invitation", app.base)).header("Cookie", cookie.clone()).form(&form).send();
+        let done = post().await.unwrap();
+        assert_eq!(done.status(), 303, "a form that worked answers with a redirect");
+        assert_eq!(done.headers()["location"], "/northshire/staff/?notice=welcome");
+        let session = done.headers().get_all("set-cookie").iter().map(|value| value.to_str().unwrap()).find(|value| value.starts_with("athenaeum_session=")).unwrap();
+        assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+        let again = post().await.unwrap().text().await.unwrap();
         assert!(again.contains("already been used"), "the link must work once: {again}");
 
         let signed_in = app

@@ -270,19 +270,8 @@ async fn run(
     caller: Option<athenaeum_auth::Caller>,
     graphql_request: async_graphql::Request,
 ) -> HttpResponse {
-    // Loaders live for this request only: they carry its caller and cache nothing beyond it.
-    let loaders = athenaeum_catalogue::graphql::CatalogueLoaders::new(
-        std::sync::Arc::clone(&state.catalogue),
-        call.clone(),
-    );
-    let mut response =
-        state.schema.execute(graphql_request.data(call).data(caller).data(loaders)).await;
-    // A request that never reached execution (unparsable, invalid, over a limit) has no
-    // data and only errors without a path.
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty());
-    label_errors(&mut response.errors, request_error, state.limits.complexity);
+    let response = execute_as(state, call, caller, graphql_request).await;
+    let request_error = is_request_error(&response);
     if request_error {
         let status = if media == MediaType::GraphqlResponseJson {
             StatusCode::BAD_REQUEST
@@ -294,6 +283,35 @@ async fn run(
             .json(json!({ "errors": response.errors }));
     }
     HttpResponse::Ok().content_type(media.name()).json(&response)
+}
+
+/// Executes a GraphQL request against the gateway's schema as `caller`, exactly as
+/// `/graphql` does: the website runs its pages' documents through this, so a page can do
+/// nothing the public API cannot. Every error carries its `code` extension.
+pub async fn execute_as(
+    state: &GatewayState,
+    call: Call,
+    caller: Option<athenaeum_auth::Caller>,
+    graphql_request: async_graphql::Request,
+) -> async_graphql::Response {
+    // Loaders live for this request only: they carry its caller and cache nothing beyond it.
+    let loaders = athenaeum_catalogue::graphql::CatalogueLoaders::new(
+        std::sync::Arc::clone(&state.catalogue),
+        call.clone(),
+    );
+    let mut response =
+        state.schema.execute(graphql_request.data(call).data(caller).data(loaders)).await;
+    let request_error = is_request_error(&response);
+    label_errors(&mut response.errors, request_error, state.limits.complexity);
+    response
+}
+
+/// A request that never reached execution (unparsable, invalid, over a limit) has no data
+/// and only errors without a path.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// Gives every error a `code` extension: services set theirs; errors the GraphQL layer

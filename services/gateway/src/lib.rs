@@ -17,7 +17,6 @@ mod metrics;
 mod middleware;
 mod ops;
 mod origin;
-mod pages;
 mod readiness;
 mod request;
 mod routes;
@@ -32,15 +31,16 @@ use athenaeum_auth::{TokenVerifier, VerificationKey};
 use athenaeum_transport::{ProcessContext, ServiceParts};
 
 pub use body_timeouts::{BodyTimeoutSettings, BodyTimeouts};
-pub use headers::SecurityHeaders;
+pub use graphql_http::execute_as;
+pub use headers::{REFERRER_POLICY, SecurityHeaders};
 pub use metrics::Metrics;
 pub use middleware::{HttpMetrics, RequestIds};
 pub use ops::{OpsState, ops_routes};
 pub use origin::OriginGuard;
 pub use readiness::{DependencyCheck, Readiness, check_readiness};
-pub use request::{RequestId, request_id_header};
+pub use request::{RequestId, client_address, request_id, request_id_header};
 pub use routes::graphql_routes;
-pub use schema::{AppSchema, Services, build_schema, sdl};
+pub use schema::{AppSchema, Services, build_schema, sdl, validate_document};
 pub use state::{GatewayState, GraphqlLimits};
 pub use uploads::{UploadGate, UploadPermit};
 
@@ -66,7 +66,7 @@ pub async fn assemble(
     services: Services,
     settings: &GatewaySettings,
     metrics: Arc<Metrics>,
-) -> anyhow::Result<ServiceParts> {
+) -> anyhow::Result<(ServiceParts, GatewayState)> {
     let auth = context.auth.clone();
     let data_dir = context.data_dir.clone();
     let key = tokio::task::spawn_blocking(move || VerificationKey::load(&auth, &data_dir))
@@ -84,5 +84,5 @@ pub async fn assemble(
         uploads: UploadGate::new(limits.concurrent_uploads, limits.concurrent_uploads_per_library),
         catalogue,
     };
-    Ok(ServiceParts::default().route(graphql_routes(state)))
+    Ok((ServiceParts::default().route(graphql_routes(state.clone())), state))
 }

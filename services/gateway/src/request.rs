@@ -17,7 +17,7 @@ use crate::GatewayState;
 pub struct RequestId(pub String);
 
 /// Returns the request's id (a fresh one if the middleware did not run).
-pub(crate) fn request_id(request: &HttpRequest) -> String {
+pub fn request_id(request: &HttpRequest) -> String {
     request
         .extensions()
         .get::<RequestId>()
@@ -31,7 +31,7 @@ pub fn request_id_header(id: &str) -> HeaderValue {
 }
 
 /// Returns the client's address: the peer's, or behind a trusted proxy the one it names.
-pub(crate) fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
+pub fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
     if trust_forwarded_for {
         return request.connection_info().realip_remote_addr().map(str::to_string);
     }

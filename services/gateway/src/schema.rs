@@ -74,6 +74,44 @@ pub fn sdl() -> String {
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot).finish().sdl()
 }
 
+/// Checks a GraphQL document against the schema without executing it: `Err` with every
+/// validation error's message when it names a field, argument or type the schema does
+/// not have, or uses one wrongly. The website's documents are checked with this.
+pub async fn validate_document(document: &str) -> Result<(), Vec<String>> {
+    let schema = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
+        .extension(ValidateOnly)
+        .finish();
+    let response = schema.execute(async_graphql::Request::new(document)).await;
+    if response.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(response.errors.into_iter().map(|error| error.message).collect())
+    }
+}
+
+/// Stops a request after validation: nothing is resolved.
+struct ValidateOnly;
+
+impl async_graphql::extensions::ExtensionFactory for ValidateOnly {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(ValidateOnlyExtension)
+    }
+}
+
+struct ValidateOnlyExtension;
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for ValidateOnlyExtension {
+    async fn execute(
+        &self,
+        _ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        _operation_name: Option<&str>,
+        _next: async_graphql::extensions::NextExecute<'_>,
+    ) -> async_graphql::Response {
+        async_graphql::Response::new(async_graphql::Value::Null)
+    }
+}
+
 /// Finds tenants through identity, for anonymous readers of a public catalogue.
 struct IdentityDirectory {
     identity: Arc<dyn IdentityApi>,
