@@ -149,8 +149,13 @@ class Walk {
    * 360 px: what every page visited gets. `name` names the files.
    */
   async check(name) {
+    const started = Date.now();
     await audit(this.page, `${this.journey} (${this.mode.label}) ${name}`);
+    const audited = Date.now();
     await this.screenshots(name);
+    if (process.env.ATHENAEUM_BROWSER_TIMING) {
+      process.stderr.write(`timing: ${this.mode.name} ${name}: axe ${audited - started} ms, screenshots ${Date.now() - audited} ms\n`);
+    }
   }
 
   /** Writes full-page PNGs of the page at every width; returns their paths. */

@@ -10,6 +10,7 @@
 
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -97,12 +98,12 @@ class Athenaeum {
    * Starts `athenaeum serve` on a free port with a fresh data folder, waits for /readyz,
    * and makes a platform operator with the command line (`this.operator`).
    */
-  static async start({ name = 'browser', settings = {} } = {}) {
+  static async start({ name = 'browser', settings = {}, port: fixedPort = null } = {}) {
     let lastFailure;
     // Another process may take the free port between picking and binding it: try again.
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `athenaeum-${name}-`));
-      const port = await freePort();
+      const port = fixedPort || await freePort();
       const url = `http://127.0.0.1:${port}`;
       const environment = {
         ATHENAEUM__SERVER__LISTEN: `127.0.0.1:${port}`,
@@ -146,8 +147,9 @@ class Athenaeum {
         throw new Error(`athenaeum serve exited (${exited}) before it was ready; its log:\n${server.log()}`);
       }
       if (Date.now() - started > START_TIMEOUT_MS) {
+        const log = server.log();
         await server.stop();
-        throw new Error(`athenaeum serve was not ready within ${START_TIMEOUT_MS} ms; its log:\n${server.log()}`);
+        throw new Error(`athenaeum serve was not ready within ${START_TIMEOUT_MS} ms; its log:\n${log}`);
       }
       try {
         const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
@@ -238,16 +240,11 @@ class Athenaeum {
   async graphqlResponse(query, variables = {}, token = null) {
     const headers = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
-    const response = await fetch(`${this.url}/graphql`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query, variables }),
-    });
-    const text = await response.text();
+    const response = await post(`${this.url}/graphql`, headers, Buffer.from(JSON.stringify({ query, variables })));
     try {
-      return JSON.parse(text);
+      return JSON.parse(response.text);
     } catch {
-      throw new Error(`/graphql answered ${response.status} with no JSON: ${text.slice(0, 500)}`);
+      throw new Error(`/graphql answered ${response.status} with no JSON: ${response.text.slice(0, 500)}`);
     }
   }
 
@@ -378,12 +375,13 @@ class Athenaeum {
     form.append('operations', JSON.stringify({ query, variables: { file: null, options } }));
     form.append('map', JSON.stringify({ 0: ['variables.file'] }));
     form.append('0', new Blob([fs.readFileSync(file)]), path.basename(file));
-    const response = await fetch(`${this.url}/graphql`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${staffToken}` },
-      body: form,
-    });
-    const answer = await response.json();
+    const encoded = new Request(`${this.url}/graphql`, { method: 'POST', body: form });
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const response = await post(`${this.url}/graphql`, {
+      authorization: `Bearer ${staffToken}`,
+      'content-type': encoded.headers.get('content-type'),
+    }, body);
+    const answer = JSON.parse(response.text);
     if (answer.errors && answer.errors.length > 0) throw new GraphqlError(answer.errors, query);
     return this.waitForImport(staffToken, answer.data.importMarc.id, timeoutMs);
   }
@@ -404,15 +402,17 @@ class Athenaeum {
   }
 
   /**
-   * Waits until a search (over GraphQL, as the public) finds at least `atLeast` results,
-   * for the index follows the catalogue a moment later. Returns the search's answer.
+   * Waits until a search (over GraphQL, as the public; every library unless `tenant`
+   * names one) finds at least `atLeast` results, for the index follows the catalogue a
+   * moment later. Returns the search's answer.
    */
   async waitForSearch(query, { tenant = null, atLeast = 1, timeoutMs = 30_000 } = {}) {
     let found;
     await eventually(async () => {
       const data = await this.graphql(
-        `query($query: String!, $tenant: String) { search(query: $query, tenant: $tenant) { totalRecords hits { title } } }`,
-        { query, tenant },
+        `query($query: String!, $tenant: String, $options: SearchOptions) {
+          search(query: $query, tenant: $tenant, options: $options) { totalRecords hits { title } } }`,
+        { query, tenant, options: tenant ? null : { scope: 'EVERYWHERE' } },
       );
       found = data.search;
       return found.totalRecords >= atLeast;
@@ -458,6 +458,35 @@ class Athenaeum {
       describe: () => `a mail in ${this.mailDir}; it holds: ${seen.map((mail) => `${mail.to} «${mail.subject}»`).join(', ') || 'nothing'}`,
     });
   }
+}
+
+/**
+ * POSTs `body` on a connection of its own and returns `{ status, headers, text }`.
+ *
+ * Not fetch: its pool reuses a kept-alive connection the server may have closed while
+ * it sat idle (during a command-line import, say), and a POST is not retried.
+ */
+function post(url, headers, body) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'POST',
+      agent: false,
+      headers: { ...headers, 'content-length': body.length, connection: 'close' },
+      timeout: 60_000,
+    }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({
+        status: response.statusCode,
+        headers: response.headers,
+        text: Buffer.concat(chunks).toString('utf8'),
+      }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`POST ${url} timed out`)));
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /** The process's environment without a developer's own ATHENAEUM__ settings. */
@@ -529,4 +558,4 @@ function decodeQuotedPrintable(text) {
   return Buffer.from(bytes).toString('utf8');
 }
 
-module.exports = { Athenaeum, GraphqlError, PASSWORD, eventually, sleep, tokenOf, parseMessage };
+module.exports = { Athenaeum, post, GraphqlError, PASSWORD, eventually, sleep, tokenOf, parseMessage };
