@@ -150,6 +150,7 @@ class Walk {
    */
   async check(name) {
     const started = Date.now();
+    await assertNoActiveContent(this.page, `${this.journey} (${this.mode.label}) ${name}`);
     await audit(this.page, `${this.journey} (${this.mode.label}) ${name}`);
     const audited = Date.now();
     await this.screenshots(name);
@@ -199,6 +200,38 @@ function parsePolicy(policy) {
     if (name) directives.set(name.toLowerCase(), sources);
   }
   return directives;
+}
+
+/**
+ * Fails when the page holds markup that runs script or loads another document: an inline
+ * script, an event handler attribute (`onmouseover=…`), a `javascript:`, `vbscript:` or
+ * `data:text/html` address, a frame, object or embed. The pages have none of their own,
+ * so any there came from text someone supplied.
+ */
+async function assertNoActiveContent(page, label) {
+  const found = await page.evaluate(() => {
+    const problems = [];
+    const describe = (element) => element.outerHTML.replace(/\s+/g, ' ').slice(0, 140);
+    for (const script of document.querySelectorAll('script')) {
+      if (!script.src) problems.push(`an inline script: ${describe(script)}`);
+    }
+    for (const element of document.querySelectorAll('iframe, frame, object, embed, base')) {
+      problems.push(`a ${element.tagName.toLowerCase()} element: ${describe(element)}`);
+    }
+    for (const element of document.querySelectorAll('*')) {
+      for (const attribute of element.attributes) {
+        const name = attribute.name.toLowerCase();
+        if (name.startsWith('on')) {
+          problems.push(`an event handler attribute ${name}: ${describe(element)}`);
+        } else if (['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'srcdoc'].includes(name)
+          && /^\s*(javascript|vbscript|data\s*:\s*text\/html)/i.test(attribute.value)) {
+          problems.push(`an address that runs script in ${name}: ${describe(element)}`);
+        }
+      }
+    }
+    return problems;
+  });
+  assert.deepEqual(found, [], `${label}: ${page.url()} holds active content:\n  ${found.join('\n  ')}`);
 }
 
 /**
@@ -300,4 +333,4 @@ async function newContext(browser, { javaScriptEnabled = true, ...options } = {}
   return context;
 }
 
-module.exports = { launchBrowser, newContext, Walk, MODES, audit, screenshots, securityHeaderProblems, parsePolicy, AXE_TAGS, slugify };
+module.exports = { launchBrowser, newContext, Walk, MODES, audit, assertNoActiveContent, screenshots, securityHeaderProblems, parsePolicy, AXE_TAGS, slugify };
