@@ -145,25 +145,27 @@ class Walk {
   }
 
   /**
-   * Runs the page's axe audit, takes its screenshots and checks that it reflows at
-   * 360 px: what every page visited gets. `name` names the files.
+   * Checks the page holds no active content, runs its axe audit, takes its screenshots
+   * and checks that it reflows at 360 px: what every page visited gets. `name` names the
+   * files; `reflow: false` leaves out the reflow check, for a page whose text is made to
+   * be unreasonable.
    */
-  async check(name) {
+  async check(name, { reflow = true } = {}) {
     const started = Date.now();
     await assertNoActiveContent(this.page, `${this.journey} (${this.mode.label}) ${name}`);
     await audit(this.page, `${this.journey} (${this.mode.label}) ${name}`);
     const audited = Date.now();
-    await this.screenshots(name);
+    await this.screenshots(name, { reflow });
     if (process.env.ATHENAEUM_BROWSER_TIMING) {
       process.stderr.write(`timing: ${this.mode.name} ${name}: axe ${audited - started} ms, screenshots ${Date.now() - audited} ms\n`);
     }
   }
 
   /** Writes full-page PNGs of the page at every width; returns their paths. */
-  async screenshots(name) {
+  async screenshots(name, options = {}) {
     this.shotCount += 1;
     const base = `${String(this.shotCount).padStart(2, '0')}-${slugify(name)}`;
-    return screenshots(this.page, path.join(slugify(this.journey), this.mode.name, base));
+    return screenshots(this.page, path.join(slugify(this.journey), this.mode.name, base), options);
   }
 
   async close() {
@@ -288,9 +290,10 @@ async function runAxe(page) {
 /**
  * Writes full-page PNGs of the page at 360 px and 1280 px wide into the screenshot
  * folder (`<name>-360.png`, `<name>-1280.png`) and restores the viewport. Also fails
- * when, at 360 px, the page scrolls sideways (WCAG 1.4.10, reflow).
+ * when, at 360 px, the page scrolls sideways (WCAG 1.4.10, reflow), unless `reflow` is
+ * false.
  */
-async function screenshots(page, name) {
+async function screenshots(page, name, { reflow = true } = {}) {
   const original = page.viewportSize() || { width: 1280, height: 800 };
   const written = [];
   try {
@@ -300,16 +303,24 @@ async function screenshots(page, name) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
       written.push(file);
-      if (width === 360) {
+      if (width === 360 && reflow) {
         const overflow = await page.evaluate(() => ({
           scrollWidth: document.documentElement.scrollWidth,
           clientWidth: document.documentElement.clientWidth,
-          // Elements that reach past the edge, or whose content spills out of them.
-          widest: [...document.querySelectorAll('body *')]
-            .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1
-              || (element.scrollWidth > element.clientWidth + 1 && getComputedStyle(element).overflowX === 'visible'))
-            .slice(-5)
-            .map((element) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : ''}`),
+          // The innermost elements that reach past the edge or whose content spills out,
+          // with the start of their text.
+          widest: (() => {
+            const edge = document.documentElement.clientWidth + 1;
+            const spills = (element) => element.getBoundingClientRect().right > edge
+              || (element.scrollWidth > element.clientWidth + 1 && getComputedStyle(element).overflowX === 'visible'
+                && element.getBoundingClientRect().left + element.scrollWidth > edge);
+            const all = [...document.querySelectorAll('body *')].filter(spills);
+            return all.filter((element) => ![...element.children].some((child) => all.includes(child)))
+              .slice(0, 5)
+              .map((element) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}`
+                + `${typeof element.className === 'string' && element.className.trim() ? `.${element.className.trim().split(/\s+/).join('.')}` : ''}`
+                + ` «${(element.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60)}»`);
+          })(),
         }));
         assert.ok(overflow.scrollWidth <= overflow.clientWidth + 1,
           `${page.url()} scrolls sideways at 360 px (content ${overflow.scrollWidth} px wide; ` +
