@@ -1013,3 +1013,183 @@ async fn colour(
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .body(body)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use askama::Template;
+
+    use super::*;
+
+    fn record_page(text: &str) -> RecordPage {
+        let some = || Some(text.to_string());
+        let many = || vec![text.to_string()];
+        let link = || LinkView {
+            href: format!(
+                "/lib/search?q={}",
+                url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+            ),
+            text: text.to_string(),
+        };
+        let related = || RelatedView {
+            href: "/lib/records/1".to_string(),
+            title: text.to_string(),
+            detail: text.to_string(),
+        };
+        let record = RecordData {
+            id: "1".to_string(),
+            title: some(),
+            subtitle: some(),
+            statement_of_responsibility: some(),
+            primary_author: some(),
+            format: "book".to_string(),
+            publication_year: Some(1900),
+            publishers: many(),
+            places_of_publication: many(),
+            edition: some(),
+            series: many(),
+            languages: many(),
+            physical_description: many(),
+            contributors: vec![Contributor {
+                name: text.to_string(),
+                dates: some(),
+                roles: many(),
+                primary: false,
+            }],
+            subjects: vec![Subject { heading: text.to_string() }],
+            isbns: vec![Isbn { isbn13: text.to_string() }],
+            notes: many(),
+            summaries: many(),
+            contents: many(),
+            work_key: some(),
+            availability: vec![Availability {
+                branch_name: text.to_string(),
+                total: 2,
+                available: 1,
+            }],
+            items: Nodes { nodes: Vec::new() },
+        };
+        let frame = Frame {
+            title: text.to_string(),
+            library: Some(LibraryHead { slug: "lib".to_string(), name: text.to_string() }),
+            signed_in_as: some(),
+            home_slug: "lib".to_string(),
+            staff: true,
+            ..Frame::default()
+        };
+        RecordPage {
+            frame,
+            cover: Cover::new(text, text, "book"),
+            format: FormatLabel::new("book"),
+            authors: vec![link()],
+            subjects: vec![link()],
+            languages: text.to_string(),
+            publication: text.to_string(),
+            isbns: text.to_string(),
+            copies: vec![CopyView {
+                branch: text.to_string(),
+                call_number: text.to_string(),
+                status: "On the shelf",
+                on_shelf: true,
+                note: text.to_string(),
+                barcode: text.to_string(),
+                id: "9".to_string(),
+            }],
+            editions: vec![related()],
+            by_author: vec![related()],
+            author_search: link().href,
+            record,
+        }
+    }
+
+    fn search_page(text: &str) -> LibrarySearchPage {
+        let asked = Asked {
+            query: text.to_string(),
+            filters: vec![("subject".to_string(), text.to_string())],
+            sort: "relevance".to_string(),
+            after: None,
+            page: 2,
+        };
+        let facets = vec![FacetCounts {
+            facet: "SUBJECT".to_string(),
+            values: vec![
+                FacetValue {
+                    value: text.to_string(),
+                    label: text.to_string(),
+                    count: 3,
+                    selected: true,
+                },
+                FacetValue {
+                    value: format!("{text}2"),
+                    label: text.to_string(),
+                    count: 2,
+                    selected: false,
+                },
+            ],
+        }];
+        let search = search_frame(
+            &asked,
+            "/lib/search",
+            &facets,
+            Some(text.to_string()),
+            Some(text.to_string()),
+            "lib",
+        );
+        let hit = HitView {
+            href: "/lib/records/1".to_string(),
+            title: text.to_string(),
+            authors: text.to_string(),
+            year: "1900".to_string(),
+            format: FormatLabel::new("book"),
+            edition: text.to_string(),
+            available_now: true,
+            holdings: vec![Holding {
+                tenant_id: String::new(),
+                branch_name: text.to_string(),
+                copies: 1,
+                available: 1,
+            }],
+            cover: Cover::new(text, text, "book"),
+        };
+        let frame = Frame {
+            title: text.to_string(),
+            library: Some(LibraryHead { slug: "lib".to_string(), name: text.to_string() }),
+            ..Frame::default()
+        };
+        LibrarySearchPage { frame, search, total: 1, hits: vec![hit] }
+    }
+
+    /// Counts what markup is made of: a payload shown as text adds none of it.
+    fn markup(html: &str) -> (usize, usize, usize) {
+        (html.matches('<').count(), html.matches('"').count(), html.matches('\'').count())
+    }
+
+    #[test]
+    fn every_xss_payload_in_a_record_is_shown_as_text_on_its_pages() {
+        let payloads = std::fs::read_to_string(
+            athenaeum_testkit::shared_data().join("xss/payloadbox-xss-payload-list.txt"),
+        )
+        .unwrap();
+        let mut tried = 0;
+        for payload in payloads.lines().filter(|line| !line.trim().is_empty()) {
+            // The same words' shape in harmless letters: the page's markup must not change.
+            let plain: String =
+                payload.chars().map(|c| if c.is_whitespace() { c } else { 'x' }).collect();
+            let record = record_page(payload).render().unwrap();
+            assert_eq!(
+                markup(&record),
+                markup(&record_page(&plain).render().unwrap()),
+                "the record page made markup of {payload:?}"
+            );
+            let search = search_page(payload).render().unwrap();
+            assert_eq!(
+                markup(&search),
+                markup(&search_page(&plain).render().unwrap()),
+                "the search page made markup of {payload:?}"
+            );
+            tried += 1;
+        }
+        assert!(tried > 6_000, "only {tried} payloads were tried");
+    }
+}
