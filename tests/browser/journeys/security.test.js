@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const { world, journey } = require('../support/journey');
 const { eventually } = require('../support/server');
 const { xssPayloads } = require('../support/paths');
+const { signIn, signOut } = require('../support/pages');
 
 /** The word every hostile record's title starts with, to find them all with one search. */
 const MARKER = 'Quokkafrond';
@@ -69,16 +70,6 @@ world(async (server) => {
   return { north, south, reader, hostile, records, payloads };
 });
 
-/** Signs in through the page; `password` wrong on purpose when asked. */
-async function signIn(walk, library, person, { path = `/${library.slug}/sign-in` } = {}) {
-  const { page } = walk;
-  await walk.goto(path, { status: 200 });
-  await page.getByLabel('Email address').fill(person.email);
-  await page.getByLabel('Password', { exact: true }).fill(person.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForLoadState('load');
-}
-
 journey('a form posted without its token, or with another, is refused', async (walk, { north, reader }) => {
   const { page } = walk;
   await walk.goto(`/${north.slug}/sign-in`, { status: 200 });
@@ -119,11 +110,11 @@ journey('a form posted without its token, or with another, is refused', async (w
 
 journey('signing in sets a session cookie scripts cannot read and other sites cannot send, and signing out ends it', async (walk, { north, reader }) => {
   const { page } = walk;
-  await signIn(walk, north, { ...reader, password: 'not the password at all' });
+  await signIn(walk, north.slug, { ...reader, password: 'not the password at all' });
   await page.getByRole('alert').getByRole('heading', { name: 'There is a problem' }).waitFor();
   await walk.check('sign in refused');
 
-  await signIn(walk, north, reader);
+  await signIn(walk, north.slug, reader);
   await page.waitForURL((url) => url.pathname === `/${north.slug}/`);
   await page.getByRole('status').getByText('You are signed in.').waitFor();
   await page.getByRole('banner').getByText(reader.name).waitFor();
@@ -144,8 +135,7 @@ journey('signing in sets a session cookie scripts cannot read and other sites ca
     assert.equal(cookie.sameSite, 'Lax', `the cookie ${cookie.name} is SameSite=Lax`);
   }
 
-  await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('status').getByText('You are signed out.').waitFor();
+  await signOut(walk);
   await walk.check('signed out');
   const after = await walk.context.cookies();
   assert.ok(!after.some((cookie) => cookie.name === 'athenaeum_session' && cookie.value), 'the session cookie is gone');
@@ -155,13 +145,13 @@ journey('sign-in goes back to a page of this site, never to another site', async
   const { page } = walk;
   const own = new URL(walk.server.url);
   // A page of this site is where the reader is sent back to.
-  await signIn(walk, north, reader, { path: `/${north.slug}/sign-in?return=${encodeURIComponent(`/${north.slug}/search?q=quokkafrond`)}` });
+  await signIn(walk, north.slug, reader, { path: `/${north.slug}/sign-in?return=${encodeURIComponent(`/${north.slug}/search?q=quokkafrond`)}` });
   await page.waitForURL((url) => url.pathname === `/${north.slug}/search`);
   await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL((url) => url.searchParams.get('notice') === 'signed-out');
 
   for (const elsewhere of ['https://evil.example/', '//evil.example/', '/\\evil.example/', 'https:evil.example', '\\\\evil.example', 'javascript:alert(1)']) {
-    await signIn(walk, north, reader, { path: `/${north.slug}/sign-in?return=${encodeURIComponent(elsewhere)}` });
+    await signIn(walk, north.slug, reader, { path: `/${north.slug}/sign-in?return=${encodeURIComponent(elsewhere)}` });
     const landed = new URL(page.url());
     assert.equal(landed.origin, own.origin, `return=${elsewhere} sent the reader to ${page.url()}`);
     await page.getByRole('status').getByText('You are signed in.').waitFor();
