@@ -20,6 +20,12 @@ async function numberTabbables(page) {
       const style = getComputedStyle(element);
       if (style.visibility === 'hidden' || style.display === 'none') continue;
       if (element.closest('[hidden], [inert]')) continue;
+      // A group of radios is one stop: the checked one, or the first when none is.
+      if (element.type === 'radio' && element.name) {
+        const group = [...document.getElementsByName(element.name)].filter((radio) => radio.type === 'radio' && radio.form === element.form);
+        const stop = group.find((radio) => radio.checked) || group[0];
+        if (stop !== element) continue;
+      }
       // Off-screen skip links count: they appear when focused.
       const box = element.getBoundingClientRect();
       if (box.width === 0 && box.height === 0 && !element.matches('.skip-link')) continue;
@@ -44,7 +50,7 @@ async function tab(page, key = 'Tab') {
 async function focused(page) {
   return page.evaluate(() => {
     const element = document.activeElement;
-    if (!element || element === document.body) return { tag: 'body', name: '', order: null, visible: false };
+    if (!element || element === document.body) return { tag: 'body', name: '', order: null, within: [], focusVisible: false, indicator: false, inViewport: false, describe: '<body>' };
     const style = getComputedStyle(element);
     const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1;
     const shadow = style.boxShadow && style.boxShadow !== 'none';
@@ -56,10 +62,10 @@ async function focused(page) {
       tag: element.tagName.toLowerCase(),
       id: element.id,
       name: (element.getAttribute('aria-label') || label || element.textContent || element.value || '').replace(/\s+/g, ' ').trim(),
-      // The lists, landmarks and forms it is in, e.g. ['ol.results', 'main#main'].
+      // The lists, landmarks, forms and classed boxes it is in, e.g. ['ol.results', 'main#main'].
       within: [...(function* ancestors(node) {
         for (let at = node.parentElement; at; at = at.parentElement) {
-          if (/^(ol|ul|nav|header|footer|main|form|table)$/i.test(at.tagName)) {
+          if (/^(ol|ul|nav|header|footer|main|form|table)$/i.test(at.tagName) || at.classList.length > 0 || at.hasAttribute('role')) {
             yield `${at.tagName.toLowerCase()}${at.id ? `#${at.id}` : ''}${at.classList.length ? `.${[...at.classList].join('.')}` : ''}`;
           }
         }

@@ -13,6 +13,8 @@ const sharedData = path.resolve(repoRoot, '..', 'shared', 'data');
 
 module.exports = {
   repoRoot,
+  /** ../shared/data beside the repository: real test data, read in place. */
+  sharedData,
   targetDir,
   /** PNGs of every page visited, at 360 and 1280 px: not committed. */
   screenshotDir: process.env.ATHENAEUM_BROWSER_SCREENSHOTS
