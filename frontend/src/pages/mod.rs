@@ -11,6 +11,7 @@
 mod account;
 mod display;
 mod public;
+mod settings;
 
 use std::collections::HashMap;
 
@@ -27,6 +28,7 @@ use crate::session::{FORM_TOKEN_FIELD, Visitor};
 
 pub(crate) fn routes(config: &mut web::ServiceConfig) {
     account::routes(config);
+    settings::routes(config);
     public::routes(config);
 }
 
@@ -44,6 +46,8 @@ const NOTICES: &[(&str, &str)] = &[
     ("retried", "The mail is back in the queue."),
     ("rebuilding", "The search index is being rebuilt. Searches keep working meanwhile."),
     ("onboarded", "The library is set up and its administrator is invited."),
+    ("account-disabled", "The account is disabled and signed out everywhere."),
+    ("account-enabled", "The account is enabled. The person can sign in again."),
 ];
 
 /// One request to a page: the request, its visitor and the website.
@@ -72,6 +76,11 @@ impl Posted {
     /// A field's value as typed, untrimmed (passwords, MARC text).
     pub fn raw(&self, name: &str) -> &str {
         self.pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
+    }
+
+    /// Whether a checkbox with this name and value was ticked.
+    pub fn checked(&self, name: &str, value: &str) -> bool {
+        self.pairs.iter().any(|(key, posted)| key == name && posted == value)
     }
 
     /// The fields to show again on a form that comes back with problems (never
@@ -117,6 +126,15 @@ impl Ctx {
             .filter(|(key, _)| key == name)
             .map(|(_, value)| value.into_owned())
             .collect()
+    }
+
+    /// Runs a document as the visitor (signed in or not).
+    pub async fn run<T: DeserializeOwned>(
+        &self,
+        document: &str,
+        variables: Value,
+    ) -> Result<T, PageError> {
+        self.web.run(&self.request, &self.visitor, document, variables).await
     }
 
     /// Runs a document for a page of library `slug` (as the visitor when they belong to
