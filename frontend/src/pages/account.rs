@@ -71,7 +71,7 @@ async fn sign_in_form(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let ctx = Ctx::new(request, web).await;
-    let library = match ctx.library(&slug).await {
+    let library = match ctx.sign_in_library(&slug).await {
         Ok(library) => library,
         Err(response) => return response,
     };
@@ -97,7 +97,7 @@ async fn sign_in(
         Ok(posted) => posted,
         Err(refused) => return refused,
     };
-    let library = match ctx.library(&slug).await {
+    let library = match ctx.sign_in_library(&slug).await {
         Ok(library) => library,
         Err(response) => return response,
     };
@@ -119,6 +119,8 @@ async fn sign_in(
                     return_to.to_string()
                 } else if ctx.visitor.is_staff_of(&library.slug) {
                     format!("/{}/staff/?notice=signed-in", library.slug)
+                } else if ctx.visitor.is_operator() {
+                    "/operator/?notice=signed-in".to_string()
                 } else {
                     format!("/{}/?notice=signed-in", library.slug)
                 };
@@ -212,7 +214,7 @@ async fn library_forgot_password_form(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let ctx = Ctx::new(request, web).await;
-    let library = match ctx.library(&slug).await {
+    let library = match ctx.sign_in_library(&slug).await {
         Ok(library) => library,
         Err(response) => return response,
     };
@@ -247,7 +249,7 @@ async fn library_forgot_password(
         Ok(posted) => posted,
         Err(refused) => return refused,
     };
-    let library = match ctx.library(&slug).await {
+    let library = match ctx.sign_in_library(&slug).await {
         Ok(library) => library,
         Err(response) => return response,
     };
@@ -393,6 +395,8 @@ async fn accept_invitation(
                 let slug = accepted.tenant.slug;
                 let target = if ctx.visitor.is_staff_of(&slug) {
                     format!("/{slug}/staff/?notice=welcome")
+                } else if ctx.visitor.is_operator() {
+                    "/operator/?notice=welcome".to_string()
                 } else {
                     format!("/{slug}/?notice=welcome")
                 };

@@ -10,6 +10,7 @@
 
 mod account;
 mod display;
+mod operator;
 mod public;
 mod settings;
 
@@ -28,6 +29,7 @@ use crate::session::{FORM_TOKEN_FIELD, Visitor};
 
 pub(crate) fn routes(config: &mut web::ServiceConfig) {
     account::routes(config);
+    operator::routes(config);
     settings::routes(config);
     public::routes(config);
 }
@@ -48,6 +50,8 @@ const NOTICES: &[(&str, &str)] = &[
     ("onboarded", "The library is set up and its administrator is invited."),
     ("account-disabled", "The account is disabled and signed out everywhere."),
     ("account-enabled", "The account is enabled. The person can sign in again."),
+    ("suspended", "The library is suspended. Nobody can sign in to it until it is reactivated."),
+    ("reactivated", "The library is back in service."),
 ];
 
 /// One request to a page: the request, its visitor and the website.
@@ -168,6 +172,19 @@ impl Ctx {
         }
     }
 
+    /// The library whose sign-in and forgotten-password pages these are: as
+    /// [`Ctx::library`], and also the platform's own tenant, which the directory hides but
+    /// whose operators sign in at `/platform/sign-in`.
+    pub async fn sign_in_library(&self, slug: &str) -> Result<LibraryHead, HttpResponse> {
+        if slug == PLATFORM_SLUG {
+            return Ok(LibraryHead {
+                slug: PLATFORM_SLUG.to_string(),
+                name: "Athenaeum platform".to_string(),
+            });
+        }
+        self.library(slug).await
+    }
+
     /// Reads a posted form and checks its CSRF token and origin; `Err` with a refusal
     /// page when the form did not come from this browser's own page of this site.
     pub fn form(&self, body: &[u8]) -> Result<Posted, HttpResponse> {
@@ -228,5 +245,8 @@ impl Ctx {
         self.visitor.finish(response)
     }
 }
+
+/// The slug of the built-in tenant whose accounts are the platform's operators.
+pub(crate) const PLATFORM_SLUG: &str = "platform";
 
 const LIBRARY_HEAD: &str = include_str!("../../templates/library-head.graphql");
