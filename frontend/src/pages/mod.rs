@@ -13,6 +13,7 @@ mod display;
 mod operator;
 mod public;
 mod settings;
+mod staff;
 
 use std::collections::HashMap;
 
@@ -31,6 +32,7 @@ pub(crate) fn routes(config: &mut web::ServiceConfig) {
     account::routes(config);
     operator::routes(config);
     settings::routes(config);
+    staff::routes(config);
     public::routes(config);
 }
 

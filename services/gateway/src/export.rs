@@ -35,13 +35,20 @@ const PAGE: u32 = 500;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportQuery {
-    syntax: Option<String>,
-    kind: Option<String>,
-    format: Option<String>,
-    updated_since: Option<String>,
-    import_job_id: Option<String>,
-    ids: Option<String>,
-    normalization: Option<String>,
+    /// `marcxml` (default), `iso2709` or `json`.
+    pub syntax: Option<String>,
+    /// A record kind such as `bibliographic`.
+    pub kind: Option<String>,
+    /// A format code such as `book`.
+    pub format: Option<String>,
+    /// RFC 3339.
+    pub updated_since: Option<String>,
+    /// The records one import wrote.
+    pub import_job_id: Option<String>,
+    /// Comma-separated record ids.
+    pub ids: Option<String>,
+    /// `as-received` (default), `nfc` or `nfd`.
+    pub normalization: Option<String>,
 }
 
 fn problem(status: StatusCode, error: &ApiError) -> HttpResponse {
@@ -125,7 +132,19 @@ pub async fn export_marc(
         Ok(found) => found,
         Err(error) => return problem(StatusCode::UNAUTHORIZED, &error),
     };
-    let (syntax, normalization, filter) = match parse(&query) {
+    export_as(&state, call, &query, "catalogue").await
+}
+
+/// Streams the export `query` asks for as the caller `call` carries (the website's
+/// download, with its visitor's identity), as a download named `name` with the syntax's
+/// extension; a refusal is answered with its status and the API's error body.
+pub async fn export_as(
+    state: &GatewayState,
+    call: athenaeum_transport::Call,
+    query: &ExportQuery,
+    name: &str,
+) -> HttpResponse {
+    let (syntax, normalization, filter) = match parse(query) {
         Ok(parsed) => parsed,
         Err(error) => return problem(StatusCode::BAD_REQUEST, &error),
     };
@@ -201,7 +220,7 @@ pub async fn export_marc(
         .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"catalogue.{extension}\""),
+            format!("attachment; filename=\"{name}.{extension}\""),
         ))
         .streaming(body)
 }

@@ -31,6 +31,7 @@ use athenaeum_auth::{TokenVerifier, VerificationKey};
 use athenaeum_transport::{ProcessContext, ServiceParts};
 
 pub use body_timeouts::{BodyTimeoutSettings, BodyTimeouts};
+pub use export::{ExportQuery, export_as};
 pub use graphql_http::execute_as;
 pub use headers::{REFERRER_POLICY, SecurityHeaders};
 pub use metrics::Metrics;
@@ -42,7 +43,7 @@ pub use request::{RequestId, client_address, request_id, request_id_header};
 pub use routes::graphql_routes;
 pub use schema::{AppSchema, Services, build_schema, sdl, validate_document};
 pub use state::{GatewayState, GraphqlLimits};
-pub use uploads::{UploadGate, UploadPermit};
+pub use uploads::{FormUpload, UploadGate, UploadPermit, read_form_upload};
 
 /// How the gateway meets the outside world.
 #[derive(Debug, Clone, Default)]

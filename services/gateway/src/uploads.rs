@@ -249,6 +249,161 @@ pub(crate) async fn read_multipart(
     Ok(request)
 }
 
+/// A web page's form with one file (`multipart/form-data` as a browser sends it), read
+/// within the limits of an upload to `/graphql`, with its room held until dropped.
+pub struct FormUpload {
+    /// The text fields, in order.
+    pub fields: Vec<(String, String)>,
+    /// The file field's content (`None` when the form had no file field); a browser
+    /// sends an empty one with no name when no file was chosen.
+    pub file: Option<UploadValue>,
+    /// The file's size in bytes.
+    pub file_size: u64,
+    _permit: UploadPermit,
+}
+
+impl std::fmt::Debug for FormUpload {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("FormUpload")
+            .field("fields", &self.fields.len())
+            .field("file", &self.file.as_ref().map(|file| file.filename.clone()))
+            .field("file_size", &self.file_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FormUpload {
+    /// The first value of a text field, if sent.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    /// Hands the file to `request` as the upload at `path` (`variables.file`); the room
+    /// stays held as long as `self` lives.
+    ///
+    /// # Errors
+    /// Fails when no file was sent or the spooled file cannot be opened again.
+    pub fn attach(
+        &self,
+        mut request: async_graphql::Request,
+        path: &str,
+    ) -> Result<async_graphql::Request, ApiError> {
+        let file =
+            self.file.as_ref().ok_or_else(|| ApiError::validation("file", "choose a file"))?;
+        let copy = file.try_clone().map_err(|error| {
+            tracing::error!(%error, "cannot reopen an upload's temporary file");
+            ApiError::unavailable("uploads cannot be received just now; try again shortly")
+        })?;
+        request.set_upload(path, copy);
+        Ok(request)
+    }
+}
+
+/// Reads a web form with one file, sent by `caller` (as the website knows them), through
+/// the same bounds as an upload to `/graphql`: the page it came from and room for the
+/// upload are decided from the headers before the body is read; text fields together no
+/// larger than an ordinary request body; the file no larger than the upload limit,
+/// spooled to a temporary file. A file over the limit is read on to twice the limit and
+/// thrown away, so the browser gets the answer rather than a broken connection.
+///
+/// # Errors
+/// `FORBIDDEN` from another site's page or for a caller who is not staff,
+/// `UNAUTHENTICATED` without a caller, `RATE_LIMITED` without room, `TOO_LARGE` for a
+/// file or fields over their limit, `VALIDATION` for a body that cannot be read.
+pub async fn read_form_upload(
+    state: &crate::GatewayState,
+    request: &actix_web::HttpRequest,
+    caller: Option<&Caller>,
+    payload: web::Payload,
+) -> Result<FormUpload, ApiError> {
+    state.origins.check(request)?;
+    let permit = state.uploads.admit(caller)?;
+    let content_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let limits =
+        PartLimits { body_bytes: state.limits.body_bytes, file_bytes: state.limits.upload_bytes };
+    let (fields, file, file_size) =
+        read_form(content_type, payload, limits).await.map_err(|(_, error)| error)?;
+    Ok(FormUpload { fields, file, file_size, _permit: permit })
+}
+
+type ReadForm = (Vec<(String, String)>, Option<UploadValue>, u64);
+
+async fn read_form(
+    content_type: &str,
+    payload: web::Payload,
+    limits: PartLimits,
+) -> Result<ReadForm, Refusal> {
+    let boundary = multer::parse_boundary(content_type).map_err(unreadable)?;
+    let body_bytes = limits.body_bytes as u64;
+    let file_bytes = limits.file_bytes as u64;
+    let drain_to = file_bytes.saturating_mul(2);
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(drain_to.saturating_add(body_bytes.saturating_mul(2)))
+            .per_field(drain_to),
+    );
+    let mut multipart =
+        multer::Multipart::with_constraints(sendable(payload), boundary, constraints);
+    let mut fields = Vec::new();
+    let mut text_bytes = 0u64;
+    let mut file: Option<UploadValue> = None;
+    let mut file_size = 0u64;
+    let mut over = false;
+    while let Some(mut field) = multipart.next_field().await.map_err(refusal)? {
+        let name = field.name().unwrap_or("").to_string();
+        let Some(filename) = field.file_name().map(str::to_string) else {
+            let mut value = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(refusal)? {
+                text_bytes += chunk.len() as u64;
+                if text_bytes > body_bytes {
+                    return Err(too_large(body_bytes, "form fields"));
+                }
+                value.extend_from_slice(&chunk);
+            }
+            fields.push((name, String::from_utf8_lossy(&value).into_owned()));
+            continue;
+        };
+        if file.is_some() {
+            return Err(unreadable("send one file per form"));
+        }
+        let content_type = field.content_type().map(ToString::to_string);
+        let spool = tempfile::tempfile().map_err(|error| {
+            tracing::error!(%error, "cannot create a temporary file for an upload");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError::unavailable("uploads cannot be received just now; try again shortly"),
+            )
+        })?;
+        let mut spooled = tokio::fs::File::from_std(spool);
+        while let Some(chunk) = field.chunk().await.map_err(refusal)? {
+            file_size += chunk.len() as u64;
+            if file_size > file_bytes {
+                over = true;
+                continue;
+            }
+            spooled.write_all(&chunk).await.map_err(|error| {
+                tracing::error!(%error, "cannot write an upload to its temporary file");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ApiError::unavailable("uploads cannot be received just now; try again shortly"),
+                )
+            })?;
+        }
+        let mut content = spooled.into_std().await;
+        content.rewind().map_err(unreadable)?;
+        file = Some(UploadValue { filename, content_type, content });
+    }
+    if over {
+        return Err(too_large(file_bytes, "file"));
+    }
+    Ok((fields, file, file_size))
+}
+
 /// Hands the body over to a stream that can cross threads, as the multipart reader
 /// needs: a local task forwards its chunks (and stops when the reader is gone).
 fn sendable(
