@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{Connection, Operator};
 use crate::Web;
-use crate::frame::Frame;
+use crate::frame::{Frame, Problem};
 use crate::pages::settings::when;
 
 pub(super) fn routes(config: &mut web::ServiceConfig) {
@@ -141,32 +141,37 @@ struct MailPage {
     mail: Mail,
 }
 
+/// The mail with this id; `None` when there is none (or the id is not one).
+async fn find_mail(operator: &Operator, id: &str) -> Result<Option<Mail>, HttpResponse> {
+    #[derive(Deserialize)]
+    struct Data {
+        mail: Option<Mail>,
+    }
+    match operator.ctx.run::<Data>(MAIL, json!({ "id": id })).await {
+        Ok(data) => Ok(data.mail),
+        Err(error) if error.code() == "VALIDATION" => Ok(None),
+        Err(error) => Err(operator.failed(&error)),
+    }
+}
+
+fn mail_page(operator: &Operator, mail: Mail) -> MailPage {
+    MailPage { frame: operator.frame(format!("Mail to {}", mail.recipient)), mail }
+}
+
 async fn one_mail(
     request: HttpRequest,
     web: web::Data<Web>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    #[derive(Deserialize)]
-    struct Data {
-        mail: Option<Mail>,
-    }
     let operator = match Operator::enter(request, web).await {
         Ok(operator) => operator,
         Err(response) => return response,
     };
-    let data = match operator.ctx.run::<Data>(MAIL, json!({ "id": id.as_str() })).await {
-        Ok(data) => data,
-        Err(error) if error.code() == "VALIDATION" => {
-            return operator.not_found("There is no mail at this address");
-        }
-        Err(error) => return operator.failed(&error),
-    };
-    let Some(mail) = data.mail else {
-        return operator.not_found("There is no mail at this address");
-    };
-    let title = format!("Mail to {}", mail.recipient);
-    let frame = operator.frame(title);
-    operator.ctx.page(&MailPage { frame, mail })
+    match find_mail(&operator, &id).await {
+        Ok(Some(mail)) => operator.ctx.page(&mail_page(&operator, mail)),
+        Ok(None) => operator.not_found("There is no mail at this address"),
+        Err(response) => response,
+    }
 }
 
 async fn retry(
@@ -181,6 +186,23 @@ async fn retry(
     };
     match operator.ctx.run::<Value>(RETRY, json!({ "mailId": id.as_str() })).await {
         Ok(_) => operator.ctx.redirect("/operator/mail?notice=retried"),
+        // Another operator tried it again first, or it was sent meanwhile.
+        Err(error) if error.code() == "NOT_FOUND" || error.is_about_input() => {
+            match find_mail(&operator, &id).await {
+                Ok(Some(mail)) => {
+                    let mut page = mail_page(&operator, mail);
+                    page.frame.problems.push(Problem {
+                        field: None,
+                        message:
+                            "This mail is no longer parked, so it was not put back in the queue."
+                                .to_string(),
+                    });
+                    operator.ctx.page(&page)
+                }
+                Ok(None) => operator.not_found("There is no mail at this address"),
+                Err(response) => response,
+            }
+        }
         Err(error) => operator.failed(&error),
     }
 }
