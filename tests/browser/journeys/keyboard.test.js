@@ -6,15 +6,10 @@
 const assert = require('node:assert/strict');
 
 const { world, journey } = require('../support/journey');
-const { locBooks1000 } = require('../support/paths');
+const { oneLibrary } = require('../support/fixtures');
 const { tab, focused, walkTabOrder, tabUntil } = require('../support/keyboard');
 
-world(async (server) => {
-  const north = await server.onboardLibrary({ slug: 'northshire', name: 'Northshire Libraries' });
-  server.importMarcWithCli(north.slug, locBooks1000);
-  await server.waitForSearch('history', { tenant: north.slug, atLeast: 50 });
-  return { north };
-});
+world(oneLibrary);
 
 journey('the front page, search and results with the keyboard alone', async (walk, { north }) => {
   const { page } = walk;

@@ -47,9 +47,16 @@ async function twoLibraries(server) {
     );
     return data.search.hits.some((candidate) => candidate.recordId === hit.recordId && candidate.availableNow);
   }, { describe: () => 'the copy of the Kruger record to be searchable' });
-  await server.waitForSearch('history', { tenant: south.slug, atLeast: 50 });
-  await server.waitForSearch('history', { tenant: north.slug, atLeast: 50 });
+  await server.waitForIndexed(2000);
   return { north, south, branch, kruger: { id: hit.recordId, barcode: item.barcode } };
 }
 
-module.exports = { KRUGER, twoLibraries };
+/** One library holding the first thousand LC records. Returns `{ north }`. */
+async function oneLibrary(server) {
+  const north = await server.onboardLibrary({ slug: 'northshire', name: 'Northshire Libraries' });
+  server.importMarcWithCli(north.slug, locBooks1000);
+  await server.waitForIndexed(1000);
+  return { north };
+}
+
+module.exports = { KRUGER, oneLibrary, twoLibraries };

@@ -420,6 +420,19 @@ class Athenaeum {
     return found;
   }
 
+  /**
+   * Waits until the search index holds `documents` records (of every library), for
+   * facet counts and result totals are only steady once the index has caught up.
+   */
+  async waitForIndexed(documents, { timeoutMs = 60_000 } = {}) {
+    let status;
+    await eventually(async () => {
+      const data = await this.graphql('{ searchIndexStatus { documents rebuilding } }', {}, this.operator.token);
+      status = data.searchIndexStatus;
+      return status.documents >= documents && !status.rebuilding;
+    }, { timeoutMs, intervalMs: 150, describe: () => `the index to hold ${documents} records (it holds ${status && status.documents})` });
+  }
+
   // ---------------------------------------------------------------------------------
   // Mail
   // ---------------------------------------------------------------------------------
