@@ -222,7 +222,7 @@ async fn upload(
             let message = match error.code {
                 ErrorCode::Forbidden | ErrorCode::Unauthenticated => return staff.refused(),
                 ErrorCode::TooLarge => {
-                    format!("The file is larger than {limit}. Choose a smaller file, or split it")
+                    format!("The file is larger than {limit}. Choose a smaller file, or split it.")
                 }
                 ErrorCode::RateLimited => format!(
                     "Other files are being uploaded just now. {}",

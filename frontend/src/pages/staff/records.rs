@@ -680,3 +680,65 @@ async fn save_marc(
     let page = marc_page(frame, action, version, cancel, button);
     staff.ctx.page_with(&page, StatusCode::BAD_REQUEST)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    fn posted(pairs: &[(&str, &str)]) -> Posted {
+        Posted {
+            pairs: pairs
+                .iter()
+                .map(|(key, value)| ((*key).to_string(), (*value).to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_new_record_sends_every_field_with_lists_one_a_line() {
+        let form = record_form(
+            &posted(&[("title", "Cats"), ("isbns", " 9780141439518 \n\n123\n"), ("year", "2020")]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(form["title"], "Cats");
+        assert_eq!(form["isbns"], json!(["9780141439518", "123"]));
+        assert_eq!(form["year"], 2020);
+        assert_eq!(form["subjects"], json!([]));
+        let refused = record_form(&posted(&[("title", "Cats"), ("year", "20x")]), None);
+        assert_eq!(refused.unwrap_err().0, "year");
+    }
+
+    #[test]
+    fn an_edit_sends_the_title_and_what_changed_with_the_publication_together() {
+        let loaded: HashMap<String, String> = [
+            ("title", "Cats"),
+            ("subjects", "Pets\nCats"),
+            ("place", "London"),
+            ("publisher", "Pub"),
+            ("year", "2020"),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect();
+        let form = record_form(
+            &posted(&[
+                ("title", "Cats"),
+                ("subjects", "Pets\r\nCats\r\n"),
+                ("place", "London"),
+                ("publisher", "Pub"),
+                ("year", "2021"),
+            ]),
+            Some(&loaded),
+        )
+        .unwrap();
+        assert_eq!(form["title"], "Cats");
+        assert!(form.get("subjects").is_none(), "{form}");
+        assert_eq!(form["place"], "London");
+        assert_eq!(form["publisher"], "Pub");
+        assert_eq!(form["year"], 2021);
+        assert!(form.get("note").is_none(), "{form}");
+    }
+}
