@@ -108,6 +108,10 @@ impl Visitor {
                     };
                     visitor.keep_session(web, &session);
                 }
+                // Another request of this browser may have refreshed it a moment ago (the
+                // old refresh token then no longer works): the access token serves until
+                // it has really ended, and the browser's newer cookie takes over.
+                Err(_) if web.gateway.verifier.verify(&session.access).is_ok() => {}
                 Err(_) => {
                     visitor.end_session(web);
                     return visitor;
@@ -185,10 +189,13 @@ impl Visitor {
     pub fn end_session(&mut self, web: &Web) {
         self.session = None;
         self.caller = None;
-        self.set_cookies.push(format!(
-            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-            web.secure_suffix()
-        ));
+        self.set_cookie(
+            SESSION_COOKIE,
+            format!(
+                "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+                web.secure_suffix()
+            ),
+        );
     }
 
     fn keep_session(&mut self, web: &Web, session: &Session) {
@@ -196,19 +203,33 @@ impl Visitor {
         else {
             return;
         };
-        self.set_cookies.push(format!(
-            "{SESSION_COOKIE}={sealed}; Path=/; HttpOnly; SameSite=Lax{}",
-            web.secure_suffix()
-        ));
+        self.set_cookie(
+            SESSION_COOKIE,
+            format!(
+                "{SESSION_COOKIE}={sealed}; Path=/; HttpOnly; SameSite=Lax{}",
+                web.secure_suffix()
+            ),
+        );
     }
 
     fn new_form_secret(&mut self, web: &Web) {
         self.form_secret = web.keys.random_secret();
-        self.set_cookies.push(format!(
-            "{FORM_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{}",
-            self.form_secret,
-            web.secure_suffix()
-        ));
+        self.set_cookie(
+            FORM_COOKIE,
+            format!(
+                "{FORM_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{}",
+                self.form_secret,
+                web.secure_suffix()
+            ),
+        );
+    }
+
+    /// Sets a cookie on the response, replacing what this request set for it before (a
+    /// session refreshed and then ended is sent ended, once).
+    fn set_cookie(&mut self, name: &str, header: String) {
+        let prefix = format!("{name}=");
+        self.set_cookies.retain(|cookie| !cookie.starts_with(&prefix));
+        self.set_cookies.push(header);
     }
 
     /// Adds the cookies this request changed to its response.
