@@ -126,7 +126,13 @@ async fn sign_in(
                 };
                 return ctx.redirect(&target);
             }
-            Err(error) if error.is_about_input() || error.code() == "UNAUTHENTICATED" => {
+            // A disabled account is refused with FORBIDDEN: said on the form, like a
+            // wrong password, so that the person can put it right or ask their library.
+            Err(error)
+                if error.is_about_input()
+                    || error.code() == "UNAUTHENTICATED"
+                    || error.code() == "FORBIDDEN" =>
+            {
                 frame.api_problems(&error, &[("email", "email"), ("password", "password")]);
                 if frame.problems.iter().all(|problem| problem.field.is_none()) {
                     // The API does not say which of the two was wrong, and neither may we.
