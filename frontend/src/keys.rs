@@ -102,17 +102,31 @@ impl WebKeys {
         Some(plain.to_vec())
     }
 
-    /// The form token for a browser's form secret.
+    /// The form token for a browser's form secret, masked afresh each time it is written
+    /// into a page (a random pad, then the tag XOR the pad), so that a compressed page
+    /// that also shows text from its address never repeats the same secret bytes for an
+    /// observer of response sizes to guess at (BREACH).
     pub fn form_token(&self, secret: &str) -> String {
-        URL_SAFE_NO_PAD.encode(hmac::sign(&self.forms, secret.as_bytes()).as_ref())
+        let tag = hmac::sign(&self.forms, secret.as_bytes());
+        let tag = tag.as_ref();
+        let mut pad = vec![0_u8; tag.len()];
+        if self.random.fill(&mut pad).is_err() {
+            return String::new();
+        }
+        let mut token = pad.clone();
+        token.extend(tag.iter().zip(&pad).map(|(byte, mask)| byte ^ mask));
+        URL_SAFE_NO_PAD.encode(token)
     }
 
-    /// Whether `token` is the form token for `secret` (compared in constant time).
+    /// Whether `token` is a form token for `secret` (compared in constant time).
     pub fn form_token_matches(&self, secret: &str, token: &str) -> bool {
-        match URL_SAFE_NO_PAD.decode(token) {
-            Ok(tag) => hmac::verify(&self.forms, secret.as_bytes(), &tag).is_ok(),
-            Err(_) => false,
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else { return false };
+        if bytes.is_empty() || bytes.len() % 2 != 0 {
+            return false;
         }
+        let (pad, masked) = bytes.split_at(bytes.len() / 2);
+        let tag: Vec<u8> = masked.iter().zip(pad).map(|(byte, mask)| byte ^ mask).collect();
+        hmac::verify(&self.forms, secret.as_bytes(), &tag).is_ok()
     }
 
     /// A fresh random value for a form secret.
@@ -169,5 +183,12 @@ mod tests {
         assert!(keys.form_token_matches("abc", &token));
         assert!(!keys.form_token_matches("abd", &token));
         assert!(!keys.form_token_matches("abc", ""));
+        // Masked afresh each time, and each mask works.
+        let again = keys.form_token("abc");
+        assert_ne!(token, again);
+        assert!(keys.form_token_matches("abc", &again));
+        let mut tampered = token.into_bytes();
+        tampered[0] = if tampered[0] == b'A' { b'B' } else { b'A' };
+        assert!(!keys.form_token_matches("abc", &String::from_utf8(tampered).unwrap()));
     }
 }

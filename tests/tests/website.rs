@@ -165,3 +165,85 @@ async fn a_session_ends_everywhere_at_sign_out_split_sqlite() {
     )
     .await;
 }
+
+/// A page's HTML, stylesheet and scripts, as compressed as the server sends them.
+const PAGE_BUDGET_BYTES: usize = 100 * 1024;
+
+/// Fetches `path` as a browser that accepts gzip; returns the bytes sent and the body
+/// (still compressed).
+async fn compressed(http: &reqwest::Client, base: &str, path: &str) -> (usize, Vec<u8>) {
+    let response =
+        http.get(format!("{base}{path}")).header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(
+        response.headers().get("content-encoding").map(|value| value.to_str().unwrap()),
+        Some("gzip"),
+        "{path} is sent compressed"
+    );
+    let body = response.bytes().await.unwrap().to_vec();
+    (body.len(), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_public_page_with_its_stylesheet_and_scripts_is_under_100_kb_compressed() {
+    let deployment = Deployment::all_in_one(Backend::Sqlite).await;
+    let operator = deployment.create_operator().await;
+    deployment.onboard_library(&operator, "northshire").await;
+    let file = athenaeum_testkit::loc_books_1000().display().to_string();
+    deployment.cli(&["import-marc", "--tenant", "northshire", &file], None).await;
+    let base = deployment.url().to_string();
+    let http = reqwest::Client::new();
+    // The pages' own HTML is read uncompressed to find a record and what each page loads.
+    let page_html = |path: String| {
+        let http = http.clone();
+        let base = base.clone();
+        async move { http.get(format!("{base}{path}")).send().await.unwrap().text().await.unwrap() }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let results = loop {
+        let html = page_html("/northshire/search?q=history".to_string()).await;
+        if html.contains("/northshire/records/") {
+            break html;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the imported records never became searchable"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let record = results
+        .split("href=\"/northshire/records/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+
+    let pages = [
+        "/".to_string(),
+        "/search?q=history".to_string(),
+        "/northshire/".to_string(),
+        "/northshire/search?q=history".to_string(),
+        "/northshire/search?q=history&f=format:book".to_string(),
+        format!("/northshire/records/{record}"),
+        "/northshire/sign-in".to_string(),
+        "/northshire/accessibility".to_string(),
+    ];
+    for path in pages {
+        let html = page_html(path.clone()).await;
+        let (mut total, _) = compressed(&http, &base, &path).await;
+        let assets: Vec<String> = html
+            .split(['"', '\''])
+            .filter(|part| {
+                part.starts_with("/assets/") && (part.contains(".css") || part.contains(".js"))
+            })
+            .map(str::to_string)
+            .collect();
+        assert!(
+            assets.iter().any(|asset| asset.contains("site.css")),
+            "{path} loads the stylesheet"
+        );
+        for asset in &assets {
+            total += compressed(&http, &base, asset).await.0;
+        }
+        assert!(total < PAGE_BUDGET_BYTES, "{path} with {assets:?} is {total} bytes compressed");
+    }
+}

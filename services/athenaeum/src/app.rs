@@ -9,6 +9,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_web::middleware::Compress;
 use actix_web::{App, HttpServer};
 use anyhow::{Context, bail};
 use athenaeum_catalogue::{CatalogueApi, CatalogueClient};
@@ -362,7 +363,9 @@ fn http_server(
         for route in &routes {
             app = app.configure(|service_config| route(service_config));
         }
-        app
+        // Pages, scripts, GraphQL answers and downloads go compressed to the clients that
+        // accept it (a phone on a slow connection gets a page in a fifth of the bytes).
+        app.wrap(Compress::default())
     })
     .disable_signals()
     .shutdown_timeout(config.server.shutdown_timeout_seconds);
