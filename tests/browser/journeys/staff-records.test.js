@@ -5,9 +5,14 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const path = require('node:path');
 
 const { world, journey } = require('../support/journey');
 const { signIn, fill } = require('../support/pages');
+const { sharedData } = require('../support/paths');
+
+/** Ten records in ISO 2709 (the pymarc project's test file). */
+const SMALL_FILE = path.join(sharedData, 'marc', 'pymarc', 'marc.dat');
 
 world(async (server) => {
   const libraries = {};
@@ -136,4 +141,36 @@ journey('another library\'s staff and forms without their token are refused', as
     headers: { Origin: new URL(walk.server.url).origin },
   });
   assert.equal(posted.status(), 403);
+});
+
+/** Waits for `locator` on a page that refreshes itself with JavaScript, reloading it without. */
+async function waitUntilVisible(walk, locator) {
+  const deadline = Date.now() + 60_000;
+  while (!(await locator.isVisible().catch(() => false))) {
+    assert.ok(Date.now() < deadline, 'the import finished within a minute');
+    await walk.page.waitForTimeout(500);
+    if (!walk.mode.javaScriptEnabled) await walk.page.reload({ waitUntil: 'load' });
+  }
+}
+
+journey('a member of staff previews an import and then imports it', async (walk, { libraries }) => {
+  const { page } = walk;
+  const { library } = libraries[walk.mode.name];
+  await signIn(walk, library.slug, libraries[walk.mode.name].staff);
+  await walk.goto(`/${library.slug}/staff/imports/new`, { status: 200 });
+  await page.getByLabel('MARC file').setInputFiles(SMALL_FILE);
+  await page.getByRole('checkbox', { name: /Preview first/ }).check();
+  await press(page, 'Upload and import');
+  await page.getByRole('heading', { level: 1, name: 'Preview of marc.dat' }).waitFor();
+  const decisions = page.getByRole('table', { name: 'Records in file order' });
+  await waitUntilVisible(walk, decisions);
+  await page.waitForLoadState('load');
+  assert.ok((await decisions.locator('tbody tr').count()) > 0, 'each record is listed');
+  await walk.check('a finished preview');
+  await press(page, 'Import this file');
+  await page.getByRole('heading', { level: 1, name: 'Import of marc.dat' }).waitFor();
+  // Checked once it finished: while it runs, the page reloads itself when it is done.
+  await waitUntilVisible(walk, page.getByRole('heading', { level: 2, name: 'Problems' }));
+  await page.waitForLoadState('load');
+  await walk.check('the preview imported');
 });
