@@ -129,6 +129,11 @@ impl Frame {
         }
     }
 
+    /// The page's library when it has public pages (not the platform's own sign-in).
+    pub fn public_library(&self) -> Option<&LibraryHead> {
+        self.library.as_ref().filter(|library| library.slug != crate::pages::PLATFORM_SLUG)
+    }
+
     /// The page's library's slug ("" on national pages).
     pub fn slug(&self) -> &str {
         self.library.as_ref().map_or("", |library| library.slug.as_str())

@@ -18,6 +18,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/", web::get().to(front))
         .route("/search", web::get().to(search_everywhere))
+        .route("/accessibility", web::get().to(platform_accessibility))
         .route("/{library}/", web::get().to(library_home))
         .route("/{library}/search", web::get().to(search_library))
         .route("/{library}/records/{id}", web::get().to(record))
@@ -973,6 +974,28 @@ async fn accessibility(
     let head = LibraryHead { slug: profile.slug.clone(), name: profile.name.clone() };
     let frame = ctx.frame(format!("Accessibility statement for {}", profile.name), Some(&head));
     ctx.page(&AccessibilityPage { frame, profile })
+}
+
+/// The statement for the pages that belong to no one library (the front page, searching
+/// every library, the operators' pages), pointing to each library's own contacts.
+#[derive(Template)]
+#[template(path = "public/accessibility-platform.html")]
+struct PlatformAccessibilityPage {
+    frame: Frame,
+    libraries: Vec<LibraryLink>,
+}
+
+async fn platform_accessibility(request: HttpRequest, web: web::Data<Web>) -> HttpResponse {
+    #[derive(Deserialize)]
+    struct Data {
+        libraries: Nodes<LibraryLink>,
+    }
+    let ctx = Ctx::new(request, web).await;
+    let frame = ctx.frame("Accessibility statement for Athenaeum", None);
+    match ctx.web.anonymous::<Data>(&ctx.request, FRONT, json!({})).await {
+        Ok(data) => ctx.page(&PlatformAccessibilityPage { frame, libraries: data.libraries.nodes }),
+        Err(error) => ctx.failed(&error, None),
+    }
 }
 
 // ----- the library's colour -----
