@@ -1,7 +1,9 @@
 //! Plumbing the benchmark programs share: the test data and the corpora built from it,
 //! the command line, the figures of measured runs, the application running in process
-//! with its HTTP client, imports through the catalogue, and the revocation check's cost
-//! (which it measures when the gateway benchmark asks). Nothing else here measures.
+//! with its HTTP client, imports through the catalogue, the revocation check's cost
+//! (which it measures when the gateway benchmark asks), the website assembled without a
+//! server with the pages its benchmark asks for, and searches sampled from the source
+//! file. Nothing else here measures.
 #![allow(
     dead_code,
     reason = "each benchmark program includes the whole support folder and uses its own part"
@@ -14,6 +16,9 @@ pub mod figures;
 pub mod http;
 pub mod options;
 pub mod revocation;
+pub mod web_pages;
+pub mod website;
+pub mod words;
 
 /// Names the PostgreSQL server's maintenance database, as for the tests.
 pub const POSTGRES_URL_VARIABLE: &str = "ATHENAEUM_TEST_POSTGRES_URL";
