@@ -24,6 +24,26 @@ const START_TIMEOUT_MS = 60_000;
 /** How long mail may take to arrive. */
 const MAIL_TIMEOUT_MS = 20_000;
 
+/**
+ * Servers still running, with their data folders: killed and removed if this process
+ * exits or is stopped before it stops them, so that no server outlives its test file.
+ */
+const running = new Map();
+function killRunning() {
+  for (const [child, dataDir] of running) {
+    child.kill('SIGKILL');
+    if (!process.env.ATHENAEUM_BROWSER_KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+process.on('exit', killRunning);
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.once(signal, () => {
+    killRunning();
+    process.exit(status);
+  });
+}
+
 /** Returns the binary under test: ATHENAEUM_BIN (set by scripts/test), else target/debug/athenaeum. */
 function binary() {
   const configured = process.env.ATHENAEUM_BIN;
@@ -138,6 +158,8 @@ class Athenaeum {
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
+    running.set(child, dataDir);
+    child.once('exit', () => running.delete(child));
     const server = new Athenaeum({ child, url, dataDir, logPath, environment });
     let exited = null;
     child.on('exit', (code, signal) => { exited = signal || code; });
