@@ -63,3 +63,21 @@ journey('search every library, then a work, then one library\'s record of it', a
   await walk.goto('/no-such-library/', { status: 404 });
   await walk.check('library not found');
 });
+
+journey('a library\'s accessibility statement, and its own forgotten-password page', async (walk, { north }) => {
+  const { page } = walk;
+  await walk.goto(`/${north.slug}/`, { status: 200 });
+  await page.getByRole('contentinfo').getByRole('link', { name: 'Accessibility statement' }).click();
+  await page.waitForURL((url) => url.pathname === `/${north.slug}/accessibility`);
+  await page.getByRole('heading', { level: 2, name: 'Feedback and contact information' }).waitFor();
+  await walk.check('accessibility statement');
+  await walk.goto(`/${north.slug}/forgot-password`, { status: 200 });
+  assert.equal(await page.getByLabel('Library code').count(), 0, 'a library\'s own page does not ask which library');
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await page.getByRole('alert').getByRole('link', { name: 'Enter your email address.' }).waitFor();
+  await walk.check('forgotten password, nothing typed');
+  await walk.goto('/verify-email?token=not-a-real-token', { status: 200 });
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
+  await page.getByRole('alert').getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await walk.check('email confirmation refused');
+});
