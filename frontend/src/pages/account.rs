@@ -175,7 +175,10 @@ async fn sign_out(
     }
     ctx.visitor.end_session(&ctx.web);
     let slug = slug.into_inner();
-    let target = if slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    // The platform has no public pages: its operators land on the front page.
+    let target = if slug != super::PLATFORM_SLUG
+        && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         format!("/{slug}/?notice=signed-out")
     } else {
         "/?notice=signed-out".to_string()

@@ -649,6 +649,14 @@ async fn main() {
 
     eprintln!("timing the pages' parts in process");
     let local = tokio::task::LocalSet::new();
-    local.run_until(print_where_the_time_goes(&config, port, &cases, &measurements, options)).await;
+    local
+        .run_until(Box::pin(print_where_the_time_goes(
+            &config,
+            port,
+            &cases,
+            &measurements,
+            options,
+        )))
+        .await;
     drop(databases);
 }
