@@ -61,9 +61,11 @@ journey('an operator onboards a library, whose administrator accepts the emailed
   await walk.check('mail outbox');
   await walk.goto('/operator/search', { status: 200 });
   await walk.check('search index');
-  // The platform has no home page of its own: signing out leads to its sign-in page.
-  await signOut(walk, { said: false });
-  await page.waitForURL((url) => url.pathname === '/platform/sign-in');
+  // The platform has no home page of its own: signing out leads to the front page, which
+  // says so.
+  await signOut(walk);
+  assert.equal(new URL(page.url()).pathname, '/');
+  await walk.check('signed out at the front page');
 
   // The new library's administrator accepts the invitation and lands in its staff pages.
   const mail = await server.waitForMail((message) => message.isTo(adminEmail) && message.link('/accept-invitation?token='));
