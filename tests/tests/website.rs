@@ -166,6 +166,15 @@ async fn a_session_ends_everywhere_at_sign_out_split_sqlite() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_everywhere_at_sign_out_split_postgres() {
+    a_session_is_refreshed_as_the_person_works_and_ends_everywhere_at_sign_out(
+        Topology::Split,
+        Backend::Postgres,
+    )
+    .await;
+}
+
 /// A page's HTML, stylesheet and scripts, as compressed as the server sends them.
 const PAGE_BUDGET_BYTES: usize = 100 * 1024;
 
