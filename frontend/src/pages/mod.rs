@@ -164,12 +164,7 @@ impl Ctx {
         match self.web.anonymous::<Data>(&self.request, LIBRARY_HEAD, json!({ "slug": slug })).await
         {
             Ok(Data { library: Some(library) }) => Ok(library),
-            Ok(Data { library: None }) => Err(self.finish(frame::not_found(
-                self.frame("Page not found", None),
-                &format!(
-                    "There is no library at /{slug}/. Check the address, or search every library"
-                ),
-            ))),
+            Ok(Data { library: None }) => Err(self.no_such_library(slug)),
             Err(error) => Err(self.finish(frame::error_page(self.frame("", None), &error, None))),
         }
     }
@@ -185,6 +180,14 @@ impl Ctx {
             });
         }
         self.library(slug).await
+    }
+
+    /// The "not found" page for an address whose first part names no library in service.
+    pub fn no_such_library(&self, slug: &str) -> HttpResponse {
+        self.finish(frame::not_found(
+            self.frame("Page not found", None),
+            &format!("There is no library at /{slug}/. Check the address, or search every library"),
+        ))
     }
 
     /// Reads a posted form and checks its CSRF token and origin; `Err` with a refusal

@@ -587,6 +587,13 @@ struct BranchView {
     opening_hours: Option<String>,
 }
 
+impl LibraryProfile {
+    /// The library as a page's header shows it.
+    fn head(&self) -> LibraryHead {
+        LibraryHead { slug: self.slug.clone(), name: self.name.clone() }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "public/library-home.html")]
 struct LibraryHomePage {
@@ -614,13 +621,8 @@ async fn library_home(
         Ok(data) => data,
         Err(error) => return ctx.failed(&error, None),
     };
-    let Some(profile) = data.library else {
-        return ctx.finish(crate::frame::not_found(
-            ctx.frame("Page not found", None),
-            &format!("There is no library at /{slug}/"),
-        ));
-    };
-    let head = LibraryHead { slug: profile.slug.clone(), name: profile.name.clone() };
+    let Some(profile) = data.library else { return ctx.no_such_library(&slug) };
+    let head = profile.head();
     let mut frame = ctx.frame(profile.name.clone(), Some(&head));
     frame.scripts.push("autocomplete.js");
     ctx.page(&LibraryHomePage { frame, profile, branches: data.branches.nodes })
@@ -965,13 +967,8 @@ async fn accessibility(
         Ok(data) => data,
         Err(error) => return ctx.failed(&error, None),
     };
-    let Some(profile) = data.library else {
-        return ctx.finish(crate::frame::not_found(
-            ctx.frame("Page not found", None),
-            &format!("There is no library at /{slug}/"),
-        ));
-    };
-    let head = LibraryHead { slug: profile.slug.clone(), name: profile.name.clone() };
+    let Some(profile) = data.library else { return ctx.no_such_library(&slug) };
+    let head = profile.head();
     let frame = ctx.frame(format!("Accessibility statement for {}", profile.name), Some(&head));
     ctx.page(&AccessibilityPage { frame, profile })
 }

@@ -215,18 +215,22 @@ pub(crate) fn from_text(text: &str) -> Result<String, TextError> {
                 Some(indicator) => indicators.push(indicator.to_string()),
             }
         }
-        let subfield_text = characters.as_str();
-        if !subfield_text.is_empty() && !subfield_text.starts_with('$') {
-            return Err(error(
-                line,
-                format!(
-                    "after the indicators of field {tag} comes $ and a subfield code, like $a, not \"{}\"",
-                    shorten(subfield_text)
-                ),
-            ));
-        }
+        // Each subfield is `$` and its code, then its text: the text after the
+        // indicators is nothing (no subfields) or starts with the first `$`.
+        let subfield_text = match characters.as_str() {
+            "" => None,
+            text => Some(text.strip_prefix('$').ok_or_else(|| {
+                error(
+                    line,
+                    format!(
+                        "after the indicators of field {tag} comes $ and a subfield code, like $a, not \"{}\"",
+                        shorten(text)
+                    ),
+                )
+            })?),
+        };
         let mut subfields = Vec::new();
-        for part in subfield_text.split('$').skip(1) {
+        for part in subfield_text.into_iter().flat_map(|text| text.split('$')) {
             let mut chars = part.chars();
             let Some(code) = chars.next() else {
                 return Err(error(
