@@ -30,22 +30,6 @@ const CHROMIUM_ARGS = [
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/**
- * Reasons a page scrolls sideways at 360 px that are known and reported, with a selector
- * matching the elements they push past the edge: the reflow check warns about them
- * (once a run) instead of failing. Each entry goes when its page is fixed.
- */
-const KNOWN_REFLOW_ISSUES = [
-  // [reason, selector], e.g. ['visually hidden texts escape .table-scroll', '.table-scroll .visually-hidden'],
-];
-
-const warned = new Set();
-function warnOnce(message) {
-  if (warned.has(message.split(' (first seen')[0])) return;
-  warned.add(message.split(' (first seen')[0]);
-  process.stderr.write(`warning: ${message}\n`);
-}
-
 /** The widths screenshots are taken at: a small phone and a desktop. */
 const SCREENSHOT_WIDTHS = [360, 1280];
 
@@ -163,25 +147,24 @@ class Walk {
   /**
    * Checks the page holds no active content, runs its axe audit, takes its screenshots
    * and checks that it reflows at 360 px: what every page visited gets. `name` names the
-   * files; `reflow: false` leaves out the reflow check, for a page whose text is made to
-   * be unreasonable.
+   * files.
    */
-  async check(name, { reflow = true } = {}) {
+  async check(name) {
     const started = Date.now();
     await assertNoActiveContent(this.page, `${this.journey} (${this.mode.label}) ${name}`);
     await audit(this.page, `${this.journey} (${this.mode.label}) ${name}`);
     const audited = Date.now();
-    await this.screenshots(name, { reflow });
+    await this.screenshots(name);
     if (process.env.ATHENAEUM_BROWSER_TIMING) {
       process.stderr.write(`timing: ${this.mode.name} ${name}: axe ${audited - started} ms, screenshots ${Date.now() - audited} ms\n`);
     }
   }
 
   /** Writes full-page PNGs of the page at every width; returns their paths. */
-  async screenshots(name, options = {}) {
+  async screenshots(name) {
     this.shotCount += 1;
     const base = `${String(this.shotCount).padStart(2, '0')}-${slugify(name)}`;
-    return screenshots(this.page, path.join(slugify(this.journey), this.mode.name, base), options);
+    return screenshots(this.page, path.join(slugify(this.journey), this.mode.name, base));
   }
 
   async close() {
@@ -306,10 +289,9 @@ async function runAxe(page) {
 /**
  * Writes full-page PNGs of the page at 360 px and 1280 px wide into the screenshot
  * folder (`<name>-360.png`, `<name>-1280.png`) and restores the viewport. Also fails
- * when, at 360 px, the page scrolls sideways (WCAG 1.4.10, reflow), unless `reflow` is
- * false.
+ * when, at 360 px, the page scrolls sideways (WCAG 1.4.10, reflow).
  */
-async function screenshots(page, name, { reflow = true } = {}) {
+async function screenshots(page, name) {
   const original = page.viewportSize() || { width: 1280, height: 800 };
   const written = [];
   try {
@@ -319,8 +301,8 @@ async function screenshots(page, name, { reflow = true } = {}) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
       written.push(file);
-      if (width === 360 && reflow) {
-        const overflow = await page.evaluate((KNOWN_REFLOW_ISSUES) => ({
+      if (width === 360) {
+        const overflow = await page.evaluate(() => ({
           scrollWidth: document.documentElement.scrollWidth,
           clientWidth: document.documentElement.clientWidth,
           // The innermost elements that reach past the edge or whose content spills out,
@@ -348,18 +330,12 @@ async function screenshots(page, name, { reflow = true } = {}) {
                   + `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}`
                   + `${typeof element.className === 'string' && element.className.trim() ? `.${element.className.trim().split(/\s+/).join('.')}` : ''}`
                   + ` «${(element.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60)}»`,
-                known: KNOWN_REFLOW_ISSUES.find(([, selector]) => element.matches(selector))?.[0] || null,
               }));
           })(),
-        }), KNOWN_REFLOW_ISSUES);
+        }));
         if (overflow.scrollWidth > overflow.clientWidth + 1) {
-          const unknown = overflow.widest.filter((culprit) => !culprit.known);
-          if (overflow.widest.length > 0 && unknown.length === 0) {
-            warnOnce(`known issue, not failed: ${overflow.widest[0].known} (first seen on ${page.url()})`);
-          } else {
-            assert.fail(`${page.url()} scrolls sideways at 360 px (content ${overflow.scrollWidth} px wide; ` +
-              `elements past the edge: ${unknown.slice(0, 5).map((culprit) => culprit.describe).join(', ')})`);
-          }
+          assert.fail(`${page.url()} scrolls sideways at 360 px (content ${overflow.scrollWidth} px wide; ` +
+            `elements past the edge: ${overflow.widest.slice(0, 5).map((culprit) => culprit.describe).join(', ')})`);
         }
       }
     }
