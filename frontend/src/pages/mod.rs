@@ -154,6 +154,34 @@ impl Ctx {
         self.web.for_library(&self.request, &self.visitor, slug, document, variables).await
     }
 
+    /// Every node of the connection `field` that `document` (taking `$after`) answers,
+    /// read page by page as the visitor, at most `most_pages` pages.
+    pub async fn every_page<T: DeserializeOwned>(
+        &self,
+        document: &str,
+        field: &str,
+        most_pages: usize,
+    ) -> Result<Vec<T>, PageError> {
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..most_pages {
+            let mut data: serde_json::Map<String, Value> =
+                self.run(document, json!({ "after": after })).await?;
+            let page: Connection<T> = serde_json::from_value(
+                data.remove(field).unwrap_or(Value::Null),
+            )
+            .map_err(|error| {
+                PageError::internal(format!("the page could not read the API's {field}: {error}"))
+            })?;
+            found.extend(page.nodes);
+            match page.page_info.next() {
+                Some(cursor) => after = Some(cursor.to_string()),
+                None => break,
+            }
+        }
+        Ok(found)
+    }
+
     /// The library with this slug, as a page's header shows it; `Err` with the answer
     /// (a "not found" page) when there is none.
     pub async fn library(&self, slug: &str) -> Result<LibraryHead, HttpResponse> {
@@ -253,5 +281,28 @@ impl Ctx {
 
 /// The slug of the built-in tenant whose accounts are the platform's operators.
 pub(crate) const PLATFORM_SLUG: &str = "platform";
+
+/// A page of a connection, as the API gives it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Connection<T> {
+    pub nodes: Vec<T>,
+    pub page_info: PageInfo,
+}
+
+/// Where a connection's page is, and whether it has more.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    /// The cursor of the next page, when there is one.
+    pub fn next(&self) -> Option<&str> {
+        if self.has_next_page { self.end_cursor.as_deref() } else { None }
+    }
+}
 
 const LIBRARY_HEAD: &str = include_str!("../../templates/library-head.graphql");

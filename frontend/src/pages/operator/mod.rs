@@ -10,7 +10,6 @@ mod search;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::settings::{Connection, refusal};
 use super::{Ctx, PLATFORM_SLUG, Posted};
@@ -122,19 +121,5 @@ const MOST_PAGES: usize = 50;
 
 /// Every tenant, oldest first.
 pub(super) async fn all_tenants(operator: &Operator) -> Result<Vec<Tenant>, PageError> {
-    #[derive(Deserialize)]
-    struct Data {
-        tenants: Connection<Tenant>,
-    }
-    let mut found = Vec::new();
-    let mut after: Option<String> = None;
-    for _ in 0..MOST_PAGES {
-        let data = operator.ctx.run::<Data>(TENANTS, json!({ "after": after })).await?;
-        found.extend(data.tenants.nodes);
-        match (data.tenants.page_info.has_next_page, data.tenants.page_info.end_cursor) {
-            (true, Some(cursor)) => after = Some(cursor),
-            _ => break,
-        }
-    }
-    Ok(found)
+    operator.ctx.every_page(TENANTS, "tenants", MOST_PAGES).await
 }

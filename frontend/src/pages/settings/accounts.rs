@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Admin, Connection, Posted};
+use super::{Admin, Posted};
 use crate::Web;
 use crate::frame::{Field, Frame, PageError};
 
@@ -81,21 +81,7 @@ fn role_name(role: &str) -> &'static str {
 }
 
 async fn all_accounts(admin: &Admin) -> Result<Vec<Account>, PageError> {
-    #[derive(Deserialize)]
-    struct Data {
-        accounts: Connection<Account>,
-    }
-    let mut found = Vec::new();
-    let mut after: Option<String> = None;
-    for _ in 0..MOST_PAGES {
-        let data = admin.ctx.run::<Data>(ACCOUNTS, json!({ "after": after })).await?;
-        found.extend(data.accounts.nodes);
-        match (data.accounts.page_info.has_next_page, data.accounts.page_info.end_cursor) {
-            (true, Some(cursor)) => after = Some(cursor),
-            _ => break,
-        }
-    }
-    Ok(found)
+    admin.ctx.every_page(ACCOUNTS, "accounts", MOST_PAGES).await
 }
 
 async fn one_account(admin: &Admin, id: &str) -> Result<Account, HttpResponse> {

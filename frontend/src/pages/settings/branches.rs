@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Admin, Connection};
+use super::Admin;
 use crate::Web;
 use crate::frame::{Field, Frame, PageError};
 
@@ -62,21 +62,7 @@ struct Location {
 
 /// Every branch of the admin's library, by code.
 async fn all_branches(admin: &Admin) -> Result<Vec<Branch>, PageError> {
-    #[derive(Deserialize)]
-    struct Data {
-        branches: Connection<Branch>,
-    }
-    let mut found = Vec::new();
-    let mut after: Option<String> = None;
-    for _ in 0..MOST_PAGES {
-        let data = admin.ctx.run::<Data>(BRANCHES, json!({ "after": after })).await?;
-        found.extend(data.branches.nodes);
-        match (data.branches.page_info.has_next_page, data.branches.page_info.end_cursor) {
-            (true, Some(cursor)) => after = Some(cursor),
-            _ => break,
-        }
-    }
-    Ok(found)
+    admin.ctx.every_page(BRANCHES, "branches", MOST_PAGES).await
 }
 
 /// The branch with this id, or the answer when there is none.

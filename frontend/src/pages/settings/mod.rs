@@ -12,8 +12,8 @@ mod terms;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
+pub(crate) use super::Connection;
 use super::{Ctx, Posted};
 use crate::Web;
 use crate::frame::{ApiProblem, Frame, LibraryHead, PageError};
@@ -25,22 +25,6 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
     terms::routes(config);
     mappings::routes(config);
     accounts::routes(config);
-}
-
-/// A page of a connection, as the API gives it.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Connection<T> {
-    pub nodes: Vec<T>,
-    pub page_info: PageInfo,
-}
-
-/// Whether a connection has more.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
 }
 
 /// A request to a settings page, by an administrator of its library.

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+pub(super) use super::Connection;
 use super::{Ctx, Posted};
 use crate::Web;
 use crate::frame::{self, ApiProblem, Frame, LibraryHead, PageError, ProblemPage};
@@ -156,29 +157,6 @@ impl Pages {
                 )
             }),
         }
-    }
-}
-
-/// The connection shape of a paged list.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct Connection<T> {
-    pub nodes: Vec<T>,
-    pub page_info: PageInfo,
-}
-
-/// Where a paged list is.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct PageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
-}
-
-impl PageInfo {
-    /// The cursor of the next page, when there is one.
-    pub fn next(&self) -> Option<&str> {
-        if self.has_next_page { self.end_cursor.as_deref() } else { None }
     }
 }
 
