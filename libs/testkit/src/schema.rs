@@ -140,6 +140,7 @@ fn postgres_family(data_type: &str) -> String {
         "bigint" => "BigInt".into(),
         "boolean" => "Bool".into(),
         "timestamp without time zone" => "Timestamp".into(),
+        "date" => "Date".into(),
         other => format!("unmapped PostgreSQL type {other:?}"),
     }
 }
@@ -151,6 +152,7 @@ fn sqlite_family(declared_type: &str) -> String {
         "BIGINT" => "BigInt".into(),
         "BOOLEAN" => "Bool".into(),
         "TIMESTAMP" => "Timestamp".into(),
+        "DATE" => "Date".into(),
         other => format!("unmapped SQLite type {other:?}"),
     }
 }

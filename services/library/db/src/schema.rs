@@ -205,3 +205,185 @@ diesel::table! {
 diesel::joinable!(items -> records (record_id));
 diesel::joinable!(record_keys -> records (record_id));
 diesel::joinable!(heading_links -> records (record_id));
+
+// ---- circulation ----------------------------------------------------------------------
+
+diesel::table! {
+    circulation_settings (tenant_id) {
+        tenant_id -> Text,
+        time_zone -> Text,
+        currency -> Text,
+        courtesy_notice_days -> Integer,
+        refund_lost_fee_on_return -> Bool,
+        confirm_registrations -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patron_groups (id) {
+        id -> Text,
+        tenant_id -> Text,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patrons (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        name_key -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        home_branch_id -> Text,
+        patron_group_id -> Text,
+        expires_on -> Nullable<Date>,
+        staff_note -> Nullable<Text>,
+        status -> Text,
+        account_id -> Nullable<Text>,
+        keep_history -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patron_cards (tenant_id, barcode) {
+        tenant_id -> Text,
+        barcode -> Text,
+        patron_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patron_blocks (id) {
+        id -> Text,
+        tenant_id -> Text,
+        patron_id -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        lifted_by -> Nullable<Text>,
+        lifted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    loan_rules (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        branch_id -> Nullable<Text>,
+        patron_group_id -> Nullable<Text>,
+        material_type_id -> Nullable<Text>,
+        loan_type_id -> Nullable<Text>,
+        scope_key -> Text,
+        terms -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    branch_calendars (tenant_id, branch_id) {
+        tenant_id -> Text,
+        branch_id -> Text,
+        weekly_hours -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    closed_dates (tenant_id, branch_id, closed_on) {
+        tenant_id -> Text,
+        branch_id -> Text,
+        closed_on -> Date,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    loans (id) {
+        id -> Text,
+        tenant_id -> Text,
+        item_id -> Text,
+        record_id -> Text,
+        patron_id -> Nullable<Text>,
+        patron_group_id -> Text,
+        branch_id -> Text,
+        rule_id -> Nullable<Text>,
+        checked_out_at -> Timestamp,
+        checked_out_on -> Date,
+        due_at -> Timestamp,
+        renewals -> Integer,
+        last_renewed_at -> Nullable<Timestamp>,
+        returned_at -> Nullable<Timestamp>,
+        return_branch_id -> Nullable<Text>,
+        fine_charged -> BigInt,
+        override_reason -> Nullable<Text>,
+        override_by -> Nullable<Text>,
+        checked_out_by -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    holds (id) {
+        id -> Text,
+        tenant_id -> Text,
+        patron_id -> Text,
+        level -> Text,
+        record_id -> Text,
+        work_key -> Nullable<Text>,
+        item_id -> Nullable<Text>,
+        pickup_branch_id -> Text,
+        status -> Text,
+        placed_at -> Timestamp,
+        expires_on -> Nullable<Date>,
+        ready_at -> Nullable<Timestamp>,
+        pickup_by -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        closed_reason -> Nullable<Text>,
+        placed_by -> Nullable<Text>,
+        override_reason -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    account_lines (id) {
+        id -> Text,
+        tenant_id -> Text,
+        patron_id -> Text,
+        kind -> Text,
+        amount -> BigInt,
+        description -> Text,
+        loan_id -> Nullable<Text>,
+        item_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(patron_cards -> patrons (patron_id));
+diesel::joinable!(patron_blocks -> patrons (patron_id));
+diesel::joinable!(holds -> patrons (patron_id));
+diesel::joinable!(account_lines -> patrons (patron_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    patrons,
+    patron_cards,
+    patron_blocks,
+    patron_groups,
+    loans,
+    holds,
+    account_lines,
+    loan_rules,
+);

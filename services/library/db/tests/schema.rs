@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use athenaeum_library_db::MIGRATIONS;
 use athenaeum_library_db::schema::{
-    branches, catalogue_settings, change_events, heading_links, import_decisions, import_jobs,
-    import_problem_counts, import_problems, items, record_keys, records, shelving_locations,
+    account_lines, branch_calendars, branches, catalogue_settings, change_events,
+    circulation_settings, closed_dates, heading_links, holds, import_decisions, import_jobs,
+    import_problem_counts, import_problems, items, loan_rules, loans, patron_blocks,
+    patron_cards, patron_groups, patrons, record_keys, records, shelving_locations,
     vocabulary_terms,
 };
 use athenaeum_testkit::schema::{TableShape, differences, introspect};
@@ -28,6 +30,17 @@ fn diesel_tables() -> BTreeMap<String, TableShape> {
         diesel_shape!(import_problem_counts),
         diesel_shape!(import_decisions),
         diesel_shape!(change_events),
+        diesel_shape!(circulation_settings),
+        diesel_shape!(patron_groups),
+        diesel_shape!(patrons),
+        diesel_shape!(patron_cards),
+        diesel_shape!(patron_blocks),
+        diesel_shape!(loan_rules),
+        diesel_shape!(branch_calendars),
+        diesel_shape!(closed_dates),
+        diesel_shape!(loans),
+        diesel_shape!(holds),
+        diesel_shape!(account_lines),
     ])
 }
 

@@ -1,0 +1,11 @@
+DROP TABLE account_lines;
+DROP TABLE holds;
+DROP TABLE loans;
+DROP TABLE closed_dates;
+DROP TABLE branch_calendars;
+DROP TABLE loan_rules;
+DROP TABLE patron_blocks;
+DROP TABLE patron_cards;
+DROP TABLE patrons;
+DROP TABLE patron_groups;
+DROP TABLE circulation_settings;
