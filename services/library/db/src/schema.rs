@@ -317,6 +317,7 @@ diesel::table! {
         record_id -> Text,
         patron_id -> Nullable<Text>,
         patron_group_id -> Text,
+        material_type_id -> Nullable<Text>,
         branch_id -> Text,
         rule_id -> Nullable<Text>,
         checked_out_at -> Timestamp,
@@ -326,6 +327,7 @@ diesel::table! {
         last_renewed_at -> Nullable<Timestamp>,
         returned_at -> Nullable<Timestamp>,
         return_branch_id -> Nullable<Text>,
+        lost_at -> Nullable<Timestamp>,
         fine_charged -> BigInt,
         override_reason -> Nullable<Text>,
         override_by -> Nullable<Text>,
@@ -354,6 +356,19 @@ diesel::table! {
         placed_by -> Nullable<Text>,
         override_reason -> Nullable<Text>,
         version -> Integer,
+    }
+}
+
+diesel::table! {
+    transits (id) {
+        id -> Text,
+        tenant_id -> Text,
+        item_id -> Text,
+        from_branch_id -> Text,
+        to_branch_id -> Text,
+        hold_id -> Nullable<Text>,
+        sent_at -> Timestamp,
+        received_at -> Nullable<Timestamp>,
     }
 }
 

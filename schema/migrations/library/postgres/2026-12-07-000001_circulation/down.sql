@@ -1,4 +1,5 @@
 DROP TABLE account_lines;
+DROP TABLE transits;
 DROP TABLE holds;
 DROP TABLE loans;
 DROP TABLE closed_dates;

@@ -119,6 +119,7 @@ CREATE TABLE loans (
     record_id TEXT NOT NULL,
     patron_id TEXT REFERENCES patrons (id) ON DELETE SET NULL,
     patron_group_id TEXT NOT NULL,
+    material_type_id TEXT,
     branch_id TEXT NOT NULL,
     rule_id TEXT,
     checked_out_at TIMESTAMP NOT NULL,
@@ -128,6 +129,7 @@ CREATE TABLE loans (
     last_renewed_at TIMESTAMP,
     returned_at TIMESTAMP,
     return_branch_id TEXT,
+    lost_at TIMESTAMP,
     fine_charged BIGINT NOT NULL,
     override_reason TEXT,
     override_by TEXT,
@@ -170,6 +172,22 @@ CREATE INDEX holds_patron ON holds (tenant_id, patron_id, status);
 CREATE INDEX holds_status ON holds (tenant_id, status, pickup_branch_id);
 CREATE UNIQUE INDEX holds_one_per_copy ON holds (tenant_id, item_id)
     WHERE status IN ('in_transit', 'ready');
+
+-- Copies travelling between branches: to fill a hold at another branch, or home after a
+-- return elsewhere. At most one open transit per copy.
+CREATE TABLE transits (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    from_branch_id TEXT NOT NULL,
+    to_branch_id TEXT NOT NULL,
+    hold_id TEXT,
+    sent_at TIMESTAMP NOT NULL,
+    received_at TIMESTAMP
+);
+CREATE UNIQUE INDEX transits_one_open_per_item ON transits (tenant_id, item_id)
+    WHERE received_at IS NULL;
+CREATE INDEX transits_to ON transits (tenant_id, to_branch_id, received_at);
 
 -- A patron's account: charges (overdue fines, lost-item and processing fees) are
 -- positive, payments, waivers and refunds negative; the balance is their sum.
