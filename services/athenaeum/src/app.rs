@@ -13,6 +13,7 @@ use actix_web::middleware::Compress;
 use actix_web::{App, HttpServer};
 use anyhow::{Context, bail};
 use athenaeum_catalogue::{CatalogueApi, CatalogueClient};
+use athenaeum_circulation::{CirculationApi, CirculationClient};
 use athenaeum_db::ServiceMigrations;
 use athenaeum_gateway::{
     BodyTimeouts, GatewaySettings, HttpMetrics, Metrics, OpsState, RequestIds, SecurityHeaders,
@@ -106,6 +107,20 @@ pub async fn command_line_catalogue(
     Ok(library.catalogue)
 }
 
+/// Builds the library service (catalogue and circulation) for a one-off command or a
+/// benchmark on the library database; its workers do not run.
+pub async fn command_line_library(
+    config: &Config,
+) -> anyhow::Result<athenaeum_library::LibraryService> {
+    let (library, _parts) =
+        athenaeum_library::assemble(&config.process_context(), &config.catalogue).await?;
+    Ok(library)
+}
+
+/// The library service's two wings as this process reaches them: in process, over HTTP,
+/// or not at all.
+type LibraryApis = (Option<Arc<dyn CatalogueApi>>, Option<Arc<dyn CirculationApi>>);
+
 /// A process ready to serve: its ports are bound and its services are up.
 pub struct Application {
     port: u16,
@@ -179,14 +194,18 @@ impl Application {
             None
         };
 
-        let catalogue: Option<Arc<dyn CatalogueApi>> = if runs(ServiceName::Library) {
+        let (catalogue, circulation): LibraryApis = if runs(ServiceName::Library) {
             let (library, own) = athenaeum_library::assemble(&context, &config.catalogue).await?;
             parts = parts.merge(own);
-            Some(library.catalogue)
+            (Some(library.catalogue), Some(library.circulation))
         } else if runs(ServiceName::Search) || runs(ServiceName::Gateway) {
-            Some(Arc::new(CatalogueClient::new(remote(&config, ServiceName::Library, &mut parts)?)))
+            let remote_library = remote(&config, ServiceName::Library, &mut parts)?;
+            (
+                Some(Arc::new(CatalogueClient::new(remote_library.clone()))),
+                Some(Arc::new(CirculationClient::new(remote_library))),
+            )
         } else {
-            None
+            (None, None)
         };
 
         let search: Option<Arc<dyn SearchApi>> = match (runs(ServiceName::Search), &catalogue) {
@@ -200,8 +219,8 @@ impl Application {
             _ => None,
         };
 
-        if let (true, Some(catalogue), Some(identity)) =
-            (runs(ServiceName::Gateway), &catalogue, identity)
+        if let (true, Some(catalogue), Some(circulation), Some(identity)) =
+            (runs(ServiceName::Gateway), &catalogue, circulation, identity)
         {
             let search = match search {
                 Some(service) => service,
@@ -212,6 +231,7 @@ impl Application {
             let services = Services {
                 identity,
                 catalogue: Arc::clone(catalogue),
+                circulation,
                 search,
                 dependencies: Arc::new(parts.dependencies().to_vec()),
             };

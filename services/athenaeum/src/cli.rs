@@ -209,7 +209,7 @@ async fn serve(config: Config, services: &[ServiceName]) -> anyhow::Result<()> {
             .iter()
             .filter_map(|name| match name {
                 ServiceName::Identity => Some("/internal/identity"),
-                ServiceName::Library => Some("/internal/catalogue"),
+                ServiceName::Library => Some("/internal/catalogue /internal/circulation"),
                 ServiceName::Search => Some("/internal/search"),
                 ServiceName::Gateway => None,
             })

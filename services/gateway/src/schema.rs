@@ -6,6 +6,8 @@ use std::time::Duration;
 use async_graphql::{Context, ID, MergedObject, Object, Result, Schema, Subscription};
 use athenaeum_catalogue::CatalogueApi;
 use athenaeum_catalogue::graphql::{CatalogueMutation, CatalogueQuery};
+use athenaeum_circulation::CirculationApi;
+use athenaeum_circulation::graphql::{CirculationMutation, CirculationQuery};
 use athenaeum_identity::IdentityApi;
 use athenaeum_identity::api::FindTenant;
 use athenaeum_identity::graphql::{IdentityMutation, IdentityQuery};
@@ -25,12 +27,12 @@ use crate::readiness::{Readiness, check_readiness};
 /// The root query: every service's queries side by side.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(IdentityQuery, CatalogueQuery, SearchQuery, PlatformQuery);
+pub struct QueryRoot(IdentityQuery, CatalogueQuery, CirculationQuery, SearchQuery, PlatformQuery);
 
 /// The root mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation, CatalogueMutation, PlatformMutation);
+pub struct MutationRoot(IdentityMutation, CatalogueMutation, CirculationMutation, PlatformMutation);
 
 /// The assembled schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -42,6 +44,8 @@ pub struct Services {
     pub identity: Arc<dyn IdentityApi>,
     /// Records, items, imports.
     pub catalogue: Arc<dyn CatalogueApi>,
+    /// Patrons, loans, holds, fines.
+    pub circulation: Arc<dyn CirculationApi>,
     /// Searching.
     pub search: Arc<dyn SearchApi>,
     /// What readiness depends on, for the `readiness` subscription.
@@ -60,6 +64,7 @@ pub fn build_schema(
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .data(services.identity)
         .data(services.catalogue)
+        .data(services.circulation)
         .data(services.search)
         .data(directory)
         .data(services.dependencies)

@@ -5,8 +5,10 @@
 //! - `athenaeum-library-db` owns the database: migrations, schema, the change feed and
 //!   the [`LibraryTransaction`] both wings join.
 //! - `athenaeum-catalogue` is the first wing: records, items, imports, exports, the feed
-//!   the search index follows. Circulation, the second, changes items only through
-//!   [`athenaeum_catalogue::desk`], inside its own transactions.
+//!   the search index follows.
+//! - `athenaeum-circulation` is the second: patrons, loan rules, calendars, loans, holds
+//!   and fines. It changes items only through [`athenaeum_catalogue::desk`], inside its
+//!   own transactions.
 //!
 //! This crate only assembles the service for a process: it holds no rules.
 
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use athenaeum_auth::{TokenVerifier, VerificationKey};
 use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService, catalogue_routes};
+use athenaeum_circulation::{CirculationApi, CirculationService, circulation_routes};
 use athenaeum_db::Database;
 use athenaeum_transport::{Dependency, ProcessContext, ServiceParts};
 
@@ -27,11 +30,14 @@ pub struct LibraryService {
     pub database: LibraryDatabase,
     /// The catalogue wing.
     pub catalogue: Arc<CatalogueService>,
+    /// The circulation wing.
+    pub circulation: Arc<CirculationService>,
 }
 
 /// Builds the library service for a process: opens and migrates the library database,
-/// builds the catalogue on it, and returns the service with its parts (the catalogue's
-/// internal routes, its import workers, and the database for readiness).
+/// builds both wings on it, and returns the service with its parts (both wings' internal
+/// routes, the catalogue's import workers, circulation's hold expiry, and the database
+/// for readiness).
 ///
 /// Fails naming what could not be set up (the database, the token verification key).
 pub async fn assemble(
@@ -48,6 +54,7 @@ pub async fn assemble(
     let verifier =
         TokenVerifier::new(key, &context.auth).with_revocations(context.revocations.clone());
     let library = LibraryDatabase::new(database.clone());
+    let circulation_service = Arc::new(CirculationService::new(library.clone(), verifier.clone()));
     let catalogue_service = Arc::new(CatalogueService::new(
         library.clone(),
         verifier,
@@ -56,11 +63,24 @@ pub async fn assemble(
     ));
     let routes_service = Arc::clone(&catalogue_service);
     let import_service = Arc::clone(&catalogue_service);
+    let circulation_routes_service = Arc::clone(&circulation_service);
+    let expiry_service = Arc::clone(&circulation_service);
     let parts = ServiceParts::default()
         .internal_route(move |config| {
             config.service(catalogue_routes(Arc::clone(&routes_service) as Arc<dyn CatalogueApi>));
+            config.service(circulation_routes(
+                Arc::clone(&circulation_routes_service) as Arc<dyn CirculationApi>
+            ));
         })
         .worker(move |stop| tokio::spawn(import_service.run_imports(stop)))
+        .worker(move |stop| tokio::spawn(expiry_service.run_hold_expiry(stop)))
         .dependency(Dependency::Database(database));
-    Ok((LibraryService { database: library, catalogue: catalogue_service }, parts))
+    Ok((
+        LibraryService {
+            database: library,
+            catalogue: catalogue_service,
+            circulation: circulation_service,
+        },
+        parts,
+    ))
 }

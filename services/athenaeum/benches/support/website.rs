@@ -24,14 +24,21 @@ pub async fn assemble_website(config: &Config, port: u16) -> anyhow::Result<Web>
     let public_url = config.public_url(port);
     let (identity, _mail_worker) =
         athenaeum_identity::build(&context, &config.identity, &config.mail, &public_url).await?;
-    let catalogue = athenaeum::app::command_line_catalogue(config).await?;
+    let library = athenaeum::app::command_line_library(config).await?;
+    let catalogue = library.catalogue;
     let search = athenaeum_search::build(
         &context,
         &config.search,
         Arc::clone(&catalogue) as Arc<dyn CatalogueApi>,
     )
     .await?;
-    let services = Services { identity, catalogue, search, dependencies: Arc::new(Vec::new()) };
+    let services = Services {
+        identity,
+        catalogue,
+        circulation: library.circulation,
+        search,
+        dependencies: Arc::new(Vec::new()),
+    };
     let settings = GatewaySettings {
         limits: config.graphql.clone(),
         trust_forwarded_for: config.server.trust_forwarded_for,

@@ -37,6 +37,8 @@ pub struct DeskItem {
     pub call_number: Option<String>,
     /// Its version, which every change of the item raises.
     pub version: i32,
+    /// Its price in minor units, when the catalogue knows it.
+    pub price_minor: Option<i64>,
     /// The record it is a copy of.
     pub record: DeskRecord,
 }
@@ -52,6 +54,9 @@ pub struct DeskRecord {
     pub primary_author: Option<String>,
     /// Its format code (`book`, `dvd`, …).
     pub format: String,
+    /// The key its work shares with other records of the same work (editions,
+    /// translations), when it has one: a title hold may be filled by a copy of any of them.
+    pub work_key: Option<String>,
 }
 
 /// Returns the item with this barcode and its record, or `None` when the tenant has no
@@ -98,11 +103,13 @@ fn desk_item(
         loan_type_id: item.loan_type_id,
         call_number: item.call_number,
         version: item.version,
+        price_minor: item.price_minor,
         record: DeskRecord {
             id: record.id,
             title: record.title,
             primary_author: record.primary_author,
             format: record.format,
+            work_key: record.work_key,
         },
     })
 }
@@ -160,4 +167,95 @@ pub fn change_item_status(
         Change::item(item_id, &record_id, FeedChange::StatusChanged, change.at),
     );
     Ok(())
+}
+
+/// A branch as a desk names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskBranch {
+    /// The branch's id.
+    pub id: String,
+    /// Its code.
+    pub code: String,
+    /// Its name, e.g. "Central Library".
+    pub name: String,
+}
+
+/// Returns every branch of the tenant (tenants have dozens), for naming branches in desk
+/// answers and checking the branches a request names.
+pub fn branches(
+    connection: &mut DbConnection,
+    scope: &impl ReadScope,
+) -> Result<Vec<DeskBranch>, CatalogueError> {
+    Ok(store::all_branches(connection, scope)?
+        .into_iter()
+        .map(|branch| DeskBranch { id: branch.id, code: branch.code, name: branch.name })
+        .collect())
+}
+
+/// A term of one of the tenant's item vocabularies (material or loan types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskTerm {
+    /// The term's id.
+    pub id: String,
+    /// Whether it is a material type (else a loan type).
+    pub is_material_type: bool,
+    /// Its code.
+    pub code: String,
+    /// Its name, e.g. "Book".
+    pub name: String,
+}
+
+/// Returns every material and loan type of the tenant, for naming them in reasons.
+pub fn terms(
+    connection: &mut DbConnection,
+    scope: &impl ReadScope,
+) -> Result<Vec<DeskTerm>, CatalogueError> {
+    Ok(store::all_terms(connection, scope)?
+        .into_iter()
+        .map(|term| DeskTerm {
+            is_material_type: term.vocabulary == crate::api::Vocabulary::MaterialType,
+            id: term.id,
+            code: term.code,
+            name: term.name,
+        })
+        .collect())
+}
+
+/// Returns the record with this id as a desk shows it, or `None`.
+pub fn find_record(
+    connection: &mut DbConnection,
+    scope: &impl ReadScope,
+    record_id: &str,
+) -> Result<Option<DeskRecord>, CatalogueError> {
+    Ok(store::find_record(connection, scope, record_id)?.map(|record| DeskRecord {
+        id: record.id,
+        title: record.title,
+        primary_author: record.primary_author,
+        format: record.format,
+        work_key: record.work_key,
+    }))
+}
+
+/// Returns the ids of the tenant's records of the work with this key.
+pub fn records_of_work(
+    connection: &mut DbConnection,
+    scope: &impl ReadScope,
+    work_key: &str,
+) -> Result<Vec<String>, CatalogueError> {
+    Ok(store::records_of_work(connection, scope, work_key)?)
+}
+
+/// Returns the items of these records, with their records, ordered by branch and call
+/// number: what a pull list or a hold's choice of copies reads. At most 500 records.
+pub fn items_of_records(
+    connection: &mut DbConnection,
+    scope: &impl ReadScope,
+    record_ids: &[String],
+) -> Result<Vec<DeskItem>, CatalogueError> {
+    let rows = store::items_of_records(connection, scope, record_ids)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        items.push(desk_item(connection, scope, row)?);
+    }
+    Ok(items)
 }

@@ -216,6 +216,7 @@ diesel::table! {
         courtesy_notice_days -> Integer,
         refund_lost_fee_on_return -> Bool,
         confirm_registrations -> Bool,
+        registration_group_id -> Nullable<Text>,
         updated_at -> Timestamp,
     }
 }

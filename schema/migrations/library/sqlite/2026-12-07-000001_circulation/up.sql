@@ -12,6 +12,7 @@ CREATE TABLE circulation_settings (
     courtesy_notice_days INTEGER NOT NULL,
     refund_lost_fee_on_return BOOLEAN NOT NULL,
     confirm_registrations BOOLEAN NOT NULL,
+    registration_group_id TEXT,
     updated_at TIMESTAMP NOT NULL
 );
 

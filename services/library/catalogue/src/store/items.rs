@@ -226,3 +226,17 @@ pub fn delete_item(connection: &mut DbConnection, scope: &TenantScope, id: &str)
     )
     .execute(connection)?)
 }
+
+/// Returns the items of these records, by branch and call number.
+pub fn items_of_records(
+    connection: &mut DbConnection,
+    scope: &impl ReadScope,
+    record_ids: &[String],
+) -> Outcome<Vec<ItemRow>> {
+    Ok(items::table
+        .filter(items::tenant_id.eq(scope.tenant_id()))
+        .filter(items::record_id.eq_any(record_ids))
+        .select(ItemRow::as_select())
+        .order((items::branch_id.asc(), items::call_number.asc(), items::barcode.asc()))
+        .load(connection)?)
+}

@@ -224,3 +224,17 @@ pub fn delete_record(
     )
     .execute(connection)?)
 }
+
+/// Returns the ids of the tenant's records of one work, oldest first.
+pub fn records_of_work(
+    connection: &mut DbConnection,
+    scope: &impl ReadScope,
+    work_key: &str,
+) -> Outcome<Vec<String>> {
+    Ok(records::table
+        .filter(records::tenant_id.eq(scope.tenant_id()))
+        .filter(records::work_key.eq(work_key))
+        .select(records::id)
+        .order(records::id.asc())
+        .load(connection)?)
+}
