@@ -16,6 +16,7 @@
 mod data;
 mod database;
 mod forms;
+pub mod koha;
 mod people;
 pub mod schema;
 mod smtp;

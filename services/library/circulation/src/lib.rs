@@ -17,4 +17,4 @@ pub mod store;
 
 pub use api::{CirculationApi, CirculationClient, circulation_routes};
 pub use error::CirculationError;
-pub use service::CirculationService;
+pub use service::{CirculationService, Clock};

@@ -2,7 +2,7 @@
 
 use async_graphql::ID;
 use athenaeum_db::DbConnection;
-use athenaeum_kernel::{new_id, now};
+use athenaeum_kernel::new_id;
 use athenaeum_transport::Call;
 
 use super::context::{Library, money_i32};
@@ -21,10 +21,10 @@ fn account_view(
     acting_scope: &athenaeum_auth::TenantScope,
     library: &Library,
     patron: &PatronRow,
+    now: athenaeum_kernel::Timestamp,
 ) -> Outcome<PatronAccount> {
     let currency = library.settings.currency.clone();
     let balance = store::balance(connection, acting_scope, &patron.id)?;
-    let now = now();
     let mut accruing = 0_i64;
     for loan in store::open_loans(connection, acting_scope, &patron.id, None, 1_000)? {
         accruing += i64::from(loan_view_with(library, loan, None, now).fine);
@@ -48,12 +48,13 @@ impl CirculationService {
         call: &Call,
         request: PatronRef,
     ) -> Outcome<PatronAccount> {
+        let now = self.now();
         let acting: Acting = self.acting(call)?;
         self.library
             .read(move |connection| {
                 let library = Library::read(connection, acting.scope())?;
                 let patron = patron_for(connection, &acting, request.patron_id.as_ref())?;
-                account_view(connection, acting.scope(), &library, &patron)
+                account_view(connection, acting.scope(), &library, &patron, now)
             })
             .await
     }
@@ -63,6 +64,7 @@ impl CirculationService {
         call: &Call,
         request: Credit,
     ) -> Outcome<PatronAccount> {
+        let now = self.now();
         let (caller, scope) = self.staff(call)?;
         if request.amount < 1 {
             return Err(refusal("amount", "the amount must be at least 1"));
@@ -114,10 +116,10 @@ impl CirculationService {
                         item_id: None,
                         created_by: Some(by),
                         reason,
-                        created_at: now(),
+                        created_at: now,
                     },
                 )?;
-                account_view(transaction, &scope, &library, &patron)
+                account_view(transaction, &scope, &library, &patron, now)
             })
             .await
     }

@@ -7,7 +7,7 @@ use athenaeum_auth::{ReadScope, TenantScope};
 use athenaeum_catalogue::api::ItemStatus;
 use athenaeum_catalogue::desk::{self, DeskBranch, DeskItem};
 use athenaeum_db::DbConnection;
-use athenaeum_kernel::{Timestamp, new_id, now};
+use athenaeum_kernel::{Timestamp, new_id};
 use athenaeum_library_db::LibraryTransaction;
 use athenaeum_transport::Call;
 
@@ -184,6 +184,7 @@ impl CirculationService {
         call: &Call,
         request: CirculationCheck,
     ) -> Outcome<Decision> {
+        let now = self.now();
         let (_, scope) = self.staff(call)?;
         self.library
             .read(move |connection| {
@@ -195,7 +196,6 @@ impl CirculationService {
                     request.patron_id.as_ref(),
                 )?;
                 let item = desk_item(connection, &scope, &request.item_barcode)?;
-                let now = now();
                 match request.action {
                     CirculationAction::Checkout => {
                         let plan = plan_checkout(
@@ -258,6 +258,7 @@ impl CirculationService {
         call: &Call,
         request: Checkout,
     ) -> Outcome<CheckoutResult> {
+        let now = self.now();
         let (caller, scope) = self.staff(call)?;
         let by = caller.account_id().to_string();
         self.library
@@ -270,7 +271,6 @@ impl CirculationService {
                     request.patron_id.as_ref(),
                 )?;
                 let item = desk_item(transaction, &scope, &request.item_barcode)?;
-                let now = now();
                 let plan = plan_checkout(
                     transaction,
                     &scope,
@@ -306,6 +306,7 @@ impl CirculationService {
     }
 
     pub(super) async fn checkin_as(&self, call: &Call, request: Checkin) -> Outcome<CheckinResult> {
+        let now = self.now();
         let (caller, scope) = self.staff(call)?;
         let by = caller.account_id().to_string();
         self.library
@@ -313,12 +314,13 @@ impl CirculationService {
                 let library = Library::read(transaction, &scope)?;
                 let branch = library.require_branch("branchId", &request.branch_id)?.clone();
                 let item = desk_item(transaction, &scope, &request.item_barcode)?;
-                take_back(transaction, &scope, &library, &item, &branch, &by, now())
+                take_back(transaction, &scope, &library, &item, &branch, &by, now)
             })
             .await
     }
 
     pub(super) async fn renew_as(&self, call: &Call, request: Renew) -> Outcome<RenewResult> {
+        let now = self.now();
         let acting = self.acting(call)?;
         self.library
             .write(move |transaction| {
@@ -339,7 +341,7 @@ impl CirculationService {
                     &patron,
                     loan,
                     request.override_reason.as_deref(),
-                    now(),
+                    now,
                 )
             })
             .await
@@ -350,6 +352,7 @@ impl CirculationService {
         call: &Call,
         request: PatronRef,
     ) -> Outcome<RenewAllResult> {
+        let now = self.now();
         let acting = self.acting(call)?;
         self.library
             .write(move |transaction| {
@@ -357,7 +360,6 @@ impl CirculationService {
                 let patron = patron_for(transaction, &acting, request.patron_id.as_ref())?;
                 let loans =
                     store::open_loans(transaction, acting.scope(), &patron.id, None, 1_000)?;
-                let now = now();
                 let mut results = Vec::with_capacity(loans.len());
                 for loan in loans.into_iter().filter(|loan| loan.lost_at.is_none()) {
                     results.push(renew_one(
@@ -378,6 +380,7 @@ impl CirculationService {
     }
 
     pub(super) async fn declare_lost_as(&self, call: &Call, request: ByLoan) -> Outcome<Loan> {
+        let now = self.now();
         let (caller, scope) = self.staff(call)?;
         let by = caller.account_id().to_string();
         self.library
@@ -404,7 +407,6 @@ impl CirculationService {
                         loan.id
                     ))
                 })?;
-                let now = now();
                 if store::mark_lost(transaction, &scope, &loan.id, now)? == 0 {
                     return Err(conflict(
                         "loanId",
@@ -459,6 +461,7 @@ impl CirculationService {
     }
 
     pub(super) async fn list_loans_as(&self, call: &Call, request: ListLoans) -> Outcome<LoanPage> {
+        let now = self.now();
         let acting = self.acting(call)?;
         let first = page_size(request.first, 100)?;
         let after = match &request.after {
@@ -485,7 +488,6 @@ impl CirculationService {
                     };
                     format!("{}\u{1f}{}", at.and_utc().timestamp_micros(), loan.id)
                 });
-                let now = now();
                 let mut loans = Vec::with_capacity(rows.len());
                 for row in rows {
                     loans.push(loan_view(connection, scope, &library, row, now)?);

@@ -9,7 +9,7 @@ use athenaeum_auth::{ReadScope, TenantScope};
 use athenaeum_catalogue::api::ItemStatus;
 use athenaeum_catalogue::desk::{self, DeskItem, DeskRecord};
 use athenaeum_db::DbConnection;
-use athenaeum_kernel::{Timestamp, new_id, now};
+use athenaeum_kernel::{Timestamp, new_id};
 use athenaeum_library_db::LibraryTransaction;
 use athenaeum_transport::Call;
 use tokio::sync::watch;
@@ -100,6 +100,7 @@ impl CirculationService {
         call: &Call,
         request: PlaceHold,
     ) -> Outcome<PlaceHoldResult> {
+        let now = self.now();
         let acting = self.acting(call)?;
         let override_reason = match &request.override_reason {
             Some(text) if acting.is_staff() => Some(reason_text("overrideReason", text)?),
@@ -134,7 +135,6 @@ impl CirculationService {
                         ));
                     }
                 };
-                let now = now();
                 let today = utc(now).with_timezone(&library.settings.zone).date_naive();
                 if let Some(expires_on) = request.expires_on
                     && expires_on < today
@@ -190,6 +190,7 @@ impl CirculationService {
     }
 
     pub(super) async fn cancel_hold_as(&self, call: &Call, request: ByHold) -> Outcome<Hold> {
+        let now = self.now();
         let acting = self.acting(call)?;
         self.library
             .write(move |transaction| {
@@ -207,7 +208,6 @@ impl CirculationService {
                         format!("this hold is {} already", hold.status.as_str().replace('_', " ")),
                     ));
                 }
-                let now = now();
                 if store::close_hold(
                     transaction,
                     &scope,
@@ -352,10 +352,10 @@ impl CirculationService {
     }
 
     async fn expire_in(&self, scope: TenantScope) -> Outcome<ExpiryRound> {
+        let now = self.now();
         self.library
             .write(move |transaction| {
                 let library = Library::read(transaction, &scope)?;
-                let now = now();
                 let today = utc(now).with_timezone(&library.settings.zone).date_naive();
                 let (unfilled, uncollected) =
                     store::lapsed_holds(transaction, &scope, today, now, EXPIRY_BATCH)?;

@@ -13,9 +13,11 @@ mod routing;
 mod settings;
 mod views;
 
+use std::sync::Arc;
+
 use athenaeum_auth::{Caller, Role, TenantScope, TokenVerifier};
 use athenaeum_db::Database;
-use athenaeum_kernel::{ApiError, ErrorCode};
+use athenaeum_kernel::{ApiError, ErrorCode, Timestamp};
 use athenaeum_library_db::LibraryDatabase;
 use athenaeum_transport::Call;
 
@@ -24,10 +26,14 @@ use crate::error::CirculationError;
 
 type Outcome<T> = Result<T, CirculationError>;
 
+/// Where circulation reads the time: the system clock, or a test's.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
 /// Circulation running in this process.
 pub struct CirculationService {
     library: LibraryDatabase,
     verifier: TokenVerifier,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for CirculationService {
@@ -69,7 +75,23 @@ impl Acting {
 impl CirculationService {
     /// Builds the service on the (migrated) library database.
     pub fn new(library: impl Into<LibraryDatabase>, verifier: TokenVerifier) -> CirculationService {
-        CirculationService { library: library.into(), verifier }
+        CirculationService {
+            library: library.into(),
+            verifier,
+            clock: Arc::new(athenaeum_kernel::now),
+        }
+    }
+
+    /// Reads the time from `clock` instead of the system clock: for tests of due dates,
+    /// overdue fines and expiry, which must not wait for days to pass.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> CirculationService {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> Timestamp {
+        (self.clock)()
     }
 
     /// Returns the database, for readiness checks and metrics.

@@ -3,7 +3,7 @@
 use async_graphql::ID;
 use athenaeum_auth::TenantScope;
 use athenaeum_db::DbConnection;
-use athenaeum_kernel::{ApiError, new_id, now};
+use athenaeum_kernel::{ApiError, new_id};
 use athenaeum_transport::Call;
 
 use super::context::{Library, Settings};
@@ -74,6 +74,7 @@ pub(super) fn patron_for(
 
 impl CirculationService {
     pub(super) async fn save_patron_as(&self, call: &Call, request: SavePatron) -> Outcome<Patron> {
+        let now = self.now();
         let (_, scope) = self.staff(call)?;
         let name =
             values::person_name(&request.name).map_err(|message| refusal("name", message))?;
@@ -105,7 +106,7 @@ impl CirculationService {
                         format!("the library has no patron group with id {}", request.patron_group_id.0),
                     ));
                 }
-                let at = now();
+                let at = now;
                 let existing = match &request.id {
                     Some(id) => Some(
                         store::find_patron(transaction, &scope, id)?
@@ -238,6 +239,7 @@ impl CirculationService {
     }
 
     pub(super) async fn add_block_as(&self, call: &Call, request: AddBlock) -> Outcome<Patron> {
+        let now = self.now();
         let (caller, scope) = self.staff(call)?;
         let reason = reason_text("reason", &request.reason)?;
         let by = caller.account_id().to_string();
@@ -258,7 +260,7 @@ impl CirculationService {
                         patron_id: patron.id.clone(),
                         reason,
                         created_by: by,
-                        created_at: now(),
+                        created_at: now,
                         lifted_by: None,
                         lifted_at: None,
                     },
@@ -269,12 +271,13 @@ impl CirculationService {
     }
 
     pub(super) async fn lift_block_as(&self, call: &Call, request: LiftBlock) -> Outcome<Patron> {
+        let now = self.now();
         let (caller, scope) = self.staff(call)?;
         let by = caller.account_id().to_string();
         self.library
             .write(move |transaction| {
                 let patron_id =
-                    store::lift_block(transaction, &scope, &request.block_id, &by, now())?
+                    store::lift_block(transaction, &scope, &request.block_id, &by, now)?
                         .ok_or_else(|| {
                             not_found(format!(
                                 "no block in force has id {} in this library",
@@ -293,6 +296,7 @@ impl CirculationService {
         call: &Call,
         request: PatronRef,
     ) -> Outcome<Patron> {
+        let now = self.now();
         let (_, scope) = self.staff(call)?;
         let id =
             request.patron_id.ok_or_else(|| refusal("patronId", "name the patron to confirm"))?;
@@ -315,7 +319,7 @@ impl CirculationService {
                     &scope,
                     &patron.id,
                     PatronStatus::Active,
-                    now(),
+                    now,
                 )?;
                 let patron = store::find_patron(transaction, &scope, &patron.id)?
                     .ok_or_else(|| not_found("the patron was removed meanwhile"))?;
@@ -329,6 +333,7 @@ impl CirculationService {
         call: &Call,
         request: RegisterPatron,
     ) -> Outcome<Patron> {
+        let now = self.now();
         let acting = self.acting(call)?;
         let name =
             values::person_name(&request.name).map_err(|message| refusal("name", message))?;
@@ -348,7 +353,7 @@ impl CirculationService {
                 if store::find_patron_by_account(transaction, &scope, &account_id)?.is_some() {
                     return Err(conflict("account", "you are registered as a patron of this library already"));
                 }
-                let at = now();
+                let at = now;
                 let row = PatronRow {
                     id: new_id(),
                     name_key: values::name_key(&name),
@@ -384,12 +389,13 @@ impl CirculationService {
         call: &Call,
         request: SetKeepHistory,
     ) -> Outcome<Patron> {
+        let now = self.now();
         let acting = self.acting(call)?;
         self.library
             .write(move |transaction| {
                 let patron = patron_for(transaction, &acting, None)?;
                 let scope = acting.scope();
-                store::set_keep_history(transaction, scope, &patron.id, request.keep, now())?;
+                store::set_keep_history(transaction, scope, &patron.id, request.keep, now)?;
                 if !request.keep {
                     store::anonymise_history(transaction, scope, &patron.id)?;
                 }

@@ -1,12 +1,11 @@
 //! Settings, patron groups, loan rules (with "what would happen if") and calendars.
 
 use async_graphql::ID;
-use athenaeum_kernel::{new_id, now};
+use athenaeum_kernel::new_id;
 use athenaeum_transport::Call;
-use chrono::Utc;
 
 use super::context::{self, DEFAULT_RULE_ID, Library, Settings, terms_of};
-use super::views::{due_note, rule_view};
+use super::views::{due_note, rule_view, utc};
 use super::{CirculationService, Outcome, conflict, not_found, refusal};
 use crate::api::*;
 use crate::domain::calendar::due_date;
@@ -113,6 +112,7 @@ impl CirculationService {
         call: &Call,
         request: SaveCirculationSettings,
     ) -> Outcome<CirculationSettings> {
+        let now = self.now();
         let (_, scope) = self.admin(call)?;
         let zone = values::time_zone(&request.time_zone)
             .map_err(|message| refusal("timeZone", message))?;
@@ -144,7 +144,7 @@ impl CirculationService {
                     refund_lost_fee_on_return: request.refund_lost_fee_on_return,
                     confirm_registrations: request.confirm_registrations,
                     registration_group_id: group,
-                    updated_at: now(),
+                    updated_at: now,
                 };
                 store::save_settings(transaction, &scope, &row)?;
                 Ok(settings_view(&Settings::read(transaction, &scope)?))
@@ -157,12 +157,13 @@ impl CirculationService {
         call: &Call,
         request: SavePatronGroup,
     ) -> Outcome<PatronGroup> {
+        let now = self.now();
         let (_, scope) = self.admin(call)?;
         let code = code_of("code", &request.code)?;
         let name = name_of("name", &request.name)?;
         self.library
             .write(move |transaction| {
-                let at = now();
+                let at = now;
                 let row = PatronGroupRow {
                     id: request.id.as_ref().map_or_else(new_id, |id| id.0.clone()),
                     code: code.clone(),
@@ -236,6 +237,7 @@ impl CirculationService {
         call: &Call,
         request: SaveLoanRule,
     ) -> Outcome<LoanRule> {
+        let now = self.now();
         let (_, scope) = self.admin(call)?;
         let name = name_of("name", &request.name)?;
         let terms = terms_of(&request.terms)?;
@@ -244,7 +246,7 @@ impl CirculationService {
                 let library = Library::read(transaction, &scope)?;
                 let rule_scope = check_rule_scope(&library, &request)?;
                 let key = scope_key(&rule_scope);
-                let at = now();
+                let at = now;
                 let stored_terms = serde_json::to_string(&terms)
                     .map_err(|error| crate::CirculationError::Internal(error.to_string()))?;
                 let existing = store::loan_rules(transaction, &scope)?;
@@ -329,6 +331,7 @@ impl CirculationService {
     }
 
     pub(super) async fn what_if_as(&self, call: &Call, request: WhatIf) -> Outcome<RuleMatch> {
+        let now = self.now();
         let (_, scope) = self.admin(call)?;
         self.library
             .read(move |connection| {
@@ -372,7 +375,7 @@ impl CirculationService {
                     .cloned()
                     .unwrap_or_else(context::default_rule);
                 let explanation = explain(&library, &rule);
-                let at = Utc::now();
+                let at = utc(now);
                 let today = at.with_timezone(&library.settings.zone).date_naive();
                 let (calendar, _) = context::calendar(connection, &scope, &branch.id, today)?;
                 let due = due_date(&calendar, library.settings.zone, at, rule.terms.loan_period);
@@ -391,9 +394,10 @@ impl CirculationService {
         call: &Call,
         request: ByBranch,
     ) -> Outcome<BranchCalendar> {
+        let now = self.now();
         let (_, scope) = self.staff(call)?;
         self.library
-            .read(move |connection| calendar_view(connection, &scope, &request.branch_id))
+            .read(move |connection| calendar_view(connection, &scope, &request.branch_id, now))
             .await
     }
 
@@ -402,6 +406,7 @@ impl CirculationService {
         call: &Call,
         request: SaveCalendar,
     ) -> Outcome<BranchCalendar> {
+        let now = self.now();
         let (_, scope) = self.admin(call)?;
         if let Some(days) = &request.weekly_hours {
             context::week_of(days)
@@ -442,9 +447,9 @@ impl CirculationService {
                     &request.branch_id,
                     weekly.as_deref(),
                     &dates,
-                    now(),
+                    now,
                 )?;
-                calendar_view(transaction, &scope, &request.branch_id)
+                calendar_view(transaction, &scope, &request.branch_id, now)
             })
             .await
     }
@@ -483,10 +488,11 @@ fn calendar_view(
     connection: &mut athenaeum_db::DbConnection,
     scope: &athenaeum_auth::TenantScope,
     branch_id: &str,
+    now: athenaeum_kernel::Timestamp,
 ) -> Outcome<BranchCalendar> {
     let library = Library::read(connection, scope)?;
     let branch = library.require_branch("branchId", branch_id)?.clone();
-    let today = Utc::now().with_timezone(&library.settings.zone).date_naive();
+    let today = utc(now).with_timezone(&library.settings.zone).date_naive();
     let weekly = store::weekly_hours(connection, scope, branch_id)?.flatten();
     let weekly_hours: Option<Vec<OpeningDay>> = match weekly {
         Some(json) => Some(
