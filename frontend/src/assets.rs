@@ -31,6 +31,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../static/autocomplete.js"),
     },
     Asset {
+        name: "desk.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../static/desk.js"),
+    },
+    Asset {
         name: "refresh.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../static/refresh.js"),

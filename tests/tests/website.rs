@@ -256,3 +256,77 @@ async fn every_public_page_with_its_stylesheet_and_scripts_is_under_100_kb_compr
         assert!(total < PAGE_BUDGET_BYTES, "{path} with {assets:?} is {total} bytes compressed");
     }
 }
+
+/// Signs in through `slug`'s sign-in form as its administrator; returns the cookies a
+/// browser would then send.
+async fn signed_in_cookies(http: &reqwest::Client, base: &str, slug: &str) -> String {
+    let page = http.get(format!("{base}/{slug}/sign-in")).send().await.unwrap();
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_string())
+        .collect();
+    let (form_cookie, token) = athenaeum_testkit::form_cookie_and_token(
+        cookies.iter().map(String::as_str),
+        &page.text().await.unwrap(),
+    );
+    let email = admin_email(slug);
+    let signed_in = http
+        .post(format!("{base}/{slug}/sign-in"))
+        .header("Cookie", &form_cookie)
+        .form(&[("csrf", token.as_str()), ("email", email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let session = set_cookie(&signed_in, "athenaeum_session").unwrap();
+    let form = set_cookie(&signed_in, "athenaeum_form").unwrap();
+    format!("athenaeum_form={form}; athenaeum_session={session}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_of_one_library_are_refused_at_another_librarys_desk() {
+    let deployment = Deployment::all_in_one(Backend::Sqlite).await;
+    let operator = deployment.create_operator().await;
+    deployment.onboard_library(&operator, "northshire").await;
+    deployment.onboard_library(&operator, "southmoor").await;
+    let base = deployment.url().to_string();
+    let http = browser();
+    let cookies = signed_in_cookies(&http, &base, "northshire").await;
+
+    let own = http
+        .get(format!("{base}/northshire/staff/desk"))
+        .header("Cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200, "their own library's desk opens");
+    let html = own.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+
+    let other = http
+        .get(format!("{base}/southmoor/staff/desk"))
+        .header("Cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 403, "another library's desk is refused");
+    assert!(other.text().await.unwrap().contains("You cannot see this page"));
+
+    // A scan posted to the other library's desk, with a good form token, is refused too.
+    let posted = http
+        .post(format!("{base}/southmoor/staff/desk/checkin"))
+        .header("Cookie", &cookies)
+        .header("Origin", base.trim_end_matches('/'))
+        .form(&[("csrf", token.as_str()), ("itemBarcode", "39990000000017"), ("branch", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 403, "a checkin at another library's desk is refused");
+}

@@ -9,6 +9,7 @@
 //! problems.
 
 mod account;
+mod circulation;
 mod display;
 mod operator;
 mod public;

@@ -6,6 +6,7 @@
 //! running anything, since a token of another library would run against that library's
 //! data): a visitor who is not signed in is sent to sign in, anyone else gets 403.
 
+mod desk;
 mod export;
 mod imports;
 mod items;
@@ -31,6 +32,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
     records::routes(config);
     items::routes(config);
     export::routes(config);
+    desk::routes(config);
 }
 
 const START: &str = include_str!("../../../templates/staff/start.graphql");
