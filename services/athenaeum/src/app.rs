@@ -103,7 +103,8 @@ pub async fn command_line_catalogue(
     config: &Config,
 ) -> anyhow::Result<Arc<athenaeum_catalogue::CatalogueService>> {
     let (library, _parts) =
-        athenaeum_library::assemble(&config.process_context(), &config.catalogue).await?;
+        athenaeum_library::assemble(&config.process_context(), &config.catalogue, &config.mail)
+            .await?;
     Ok(library.catalogue)
 }
 
@@ -113,7 +114,8 @@ pub async fn command_line_library(
     config: &Config,
 ) -> anyhow::Result<athenaeum_library::LibraryService> {
     let (library, _parts) =
-        athenaeum_library::assemble(&config.process_context(), &config.catalogue).await?;
+        athenaeum_library::assemble(&config.process_context(), &config.catalogue, &config.mail)
+            .await?;
     Ok(library)
 }
 
@@ -195,7 +197,8 @@ impl Application {
         };
 
         let (catalogue, circulation): LibraryApis = if runs(ServiceName::Library) {
-            let (library, own) = athenaeum_library::assemble(&context, &config.catalogue).await?;
+            let (library, own) =
+                athenaeum_library::assemble(&context, &config.catalogue, &config.mail).await?;
             parts = parts.merge(own);
             (Some(library.catalogue), Some(library.circulation))
         } else if runs(ServiceName::Search) || runs(ServiceName::Gateway) {

@@ -19,6 +19,7 @@ use athenaeum_auth::{TokenVerifier, VerificationKey};
 use athenaeum_catalogue::{CatalogueApi, CatalogueConfig, CatalogueService, catalogue_routes};
 use athenaeum_circulation::{CirculationApi, CirculationService, circulation_routes};
 use athenaeum_db::Database;
+use athenaeum_mail::{MailConfig, MailTransport, MailWorker};
 use athenaeum_transport::{Dependency, ProcessContext, ServiceParts};
 
 pub use athenaeum_library_db::{LibraryDatabase, LibraryTransaction, MIGRATIONS};
@@ -36,13 +37,14 @@ pub struct LibraryService {
 
 /// Builds the library service for a process: opens and migrates the library database,
 /// builds both wings on it, and returns the service with its parts (both wings' internal
-/// routes, the catalogue's import workers, circulation's hold expiry, and the database
-/// for readiness).
+/// routes, the catalogue's import workers, circulation's upkeep (hold expiry and
+/// notices), the mail worker sending the notices, and the database for readiness).
 ///
 /// Fails naming what could not be set up (the database, the token verification key).
 pub async fn assemble(
     context: &ProcessContext,
     catalogue: &CatalogueConfig,
+    mail: &MailConfig,
 ) -> anyhow::Result<(LibraryService, ServiceParts)> {
     let database = Database::open_and_migrate(&context.database, &context.data_dir, &MIGRATIONS)
         .await
@@ -64,7 +66,14 @@ pub async fn assemble(
     let routes_service = Arc::clone(&catalogue_service);
     let import_service = Arc::clone(&catalogue_service);
     let circulation_routes_service = Arc::clone(&circulation_service);
-    let expiry_service = Arc::clone(&circulation_service);
+    let upkeep_service = Arc::clone(&circulation_service);
+    let transport = MailTransport::from_config(mail, &context.data_dir.join("mail"))?;
+    let mail_worker = MailWorker::new(
+        database.clone(),
+        Arc::new(athenaeum_circulation::mail::CirculationMail),
+        transport,
+        mail.clone(),
+    )?;
     let parts = ServiceParts::default()
         .internal_route(move |config| {
             config.service(catalogue_routes(Arc::clone(&routes_service) as Arc<dyn CatalogueApi>));
@@ -73,7 +82,8 @@ pub async fn assemble(
             ));
         })
         .worker(move |stop| tokio::spawn(import_service.run_imports(stop)))
-        .worker(move |stop| tokio::spawn(expiry_service.run_hold_expiry(stop)))
+        .worker(move |stop| tokio::spawn(upkeep_service.run_upkeep(stop)))
+        .worker(move |stop| mail_worker.spawn(stop).0)
         .dependency(Dependency::Database(database));
     Ok((
         LibraryService {

@@ -12,9 +12,10 @@ pub mod api;
 pub mod domain;
 mod error;
 pub mod graphql;
+pub mod mail;
 mod service;
 pub mod store;
 
 pub use api::{CirculationApi, CirculationClient, circulation_routes};
 pub use error::CirculationError;
-pub use service::{CirculationService, Clock};
+pub use service::{CirculationService, Clock, NoticeRound};

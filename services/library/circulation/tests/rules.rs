@@ -150,7 +150,7 @@ both_backends! {
         assert_eq!(closed.message, "this library does not take registrations online yet; please register at a branch");
         world.api().save_settings(&world.north.admin, SaveCirculationSettings {
             time_zone: "Europe/London".into(), currency: "gbp".into(), courtesy_notice_days: 3,
-            refund_lost_fee_on_return: true, confirm_registrations: false, registration_group_id: Some(lib.adult.clone()),
+            refund_lost_fee_on_return: true, confirm_registrations: false, registration_group_id: Some(lib.adult.clone()), library_name: None,
         }).await.unwrap();
 
         let provisional = world.api().register_patron(&person, register.clone()).await.unwrap();
@@ -175,7 +175,7 @@ both_backends! {
         // Bad settings name their field.
         let zone = refused(world.api().save_settings(&world.north.admin, SaveCirculationSettings {
             time_zone: "Mars/Olympus".into(), currency: "GBP".into(), courtesy_notice_days: 3,
-            refund_lost_fee_on_return: true, confirm_registrations: false, registration_group_id: None,
+            refund_lost_fee_on_return: true, confirm_registrations: false, registration_group_id: None, library_name: None,
         }).await, ErrorCode::Validation);
         assert_eq!(zone.field.as_deref(), Some("timeZone"));
     }

@@ -218,6 +218,7 @@ diesel::table! {
         confirm_registrations -> Bool,
         registration_group_id -> Nullable<Text>,
         updated_at -> Timestamp,
+        library_name -> Nullable<Text>,
     }
 }
 
@@ -385,6 +386,18 @@ diesel::table! {
         item_id -> Nullable<Text>,
         created_by -> Nullable<Text>,
         reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        tenant_id -> Text,
+        event_key -> Text,
+        kind -> Text,
+        patron_id -> Text,
+        mail_id -> Text,
         created_at -> Timestamp,
     }
 }

@@ -7,9 +7,11 @@ use athenaeum_library_db::MIGRATIONS;
 use athenaeum_library_db::schema::{
     account_lines, branch_calendars, branches, catalogue_settings, change_events,
     circulation_settings, closed_dates, heading_links, holds, import_decisions, import_jobs,
-    import_problem_counts, import_problems, items, loan_rules, loans, patron_blocks, patron_cards,
-    patron_groups, patrons, record_keys, records, shelving_locations, transits, vocabulary_terms,
+    import_problem_counts, import_problems, items, loan_rules, loans, notices, patron_blocks,
+    patron_cards, patron_groups, patrons, record_keys, records, shelving_locations, transits,
+    vocabulary_terms,
 };
+use athenaeum_mail::schema::mail_outbox;
 use athenaeum_testkit::schema::{TableShape, differences, introspect};
 use athenaeum_testkit::{both_backends, diesel_shape};
 
@@ -41,6 +43,8 @@ fn diesel_tables() -> BTreeMap<String, TableShape> {
         diesel_shape!(holds),
         diesel_shape!(transits),
         diesel_shape!(account_lines),
+        diesel_shape!(notices),
+        diesel_shape!(mail_outbox),
     ])
 }
 

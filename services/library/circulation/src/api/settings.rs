@@ -20,6 +20,9 @@ pub struct CirculationSettings {
     /// The patron group people who register online join; null until one is chosen,
     /// and online registration is closed until then.
     pub registration_group_id: Option<ID>,
+    /// The name notices to patrons are signed with, e.g. "Northshire Libraries"; null
+    /// signs them with the library's web address name.
+    pub library_name: Option<String>,
 }
 
 /// Changes a library's circulation settings. Admins.
@@ -38,6 +41,10 @@ pub struct SaveCirculationSettings {
     /// The patron group online registrations join; omit to close online registration.
     #[graphql(default)]
     pub registration_group_id: Option<ID>,
+    /// The name notices are signed with, at most 200 characters; omit for none.
+    #[graphql(default)]
+    #[serde(default)]
+    pub library_name: Option<String>,
 }
 
 /// Asks for nothing; for operations that read the caller's library as a whole.

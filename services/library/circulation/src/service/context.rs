@@ -30,6 +30,7 @@ pub(super) struct Settings {
     pub refund_lost_fee_on_return: bool,
     pub confirm_registrations: bool,
     pub registration_group_id: Option<String>,
+    pub library_name: Option<String>,
 }
 
 impl Settings {
@@ -42,6 +43,7 @@ impl Settings {
             refund_lost_fee_on_return: true,
             confirm_registrations: false,
             registration_group_id: None,
+            library_name: None,
         }
     }
 
@@ -59,6 +61,7 @@ impl Settings {
             refund_lost_fee_on_return: row.refund_lost_fee_on_return,
             confirm_registrations: row.confirm_registrations,
             registration_group_id: row.registration_group_id,
+            library_name: row.library_name,
         })
     }
 }

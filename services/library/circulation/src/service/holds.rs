@@ -25,8 +25,8 @@ use crate::domain::decisions::{HoldFacts, Reason, can_override, hold_reasons};
 use crate::domain::rules::{LoanRule, Situation};
 use crate::store::{self, HoldRow, PatronRow};
 
-/// How often the library process looks for holds that lapsed.
-const EXPIRY_EVERY: Duration = Duration::from_secs(60);
+/// How often the library process expires lapsed holds and queues notices.
+const UPKEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Holds expired per tenant per round, so one round stays short.
 const EXPIRY_BATCH: i64 = 500;
@@ -351,7 +351,7 @@ impl CirculationService {
         self.expire_in(scope).await
     }
 
-    async fn expire_in(&self, scope: TenantScope) -> Outcome<ExpiryRound> {
+    pub(super) async fn expire_in(&self, scope: TenantScope) -> Outcome<ExpiryRound> {
         let now = self.now();
         self.library
             .write(move |transaction| {
@@ -392,24 +392,25 @@ impl CirculationService {
             .await
     }
 
-    /// Expires lapsed holds in every library once a minute until `stop` turns true. The
-    /// library process runs one of these; each round is one transaction per library, so
-    /// a crash mid-round loses nothing and the next round finishes the work.
-    pub async fn run_hold_expiry(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+    /// Keeps every library's circulation up to date once a minute until `stop` turns
+    /// true: expires lapsed holds (passing their copies on), then queues the notices now
+    /// due. The library process runs one of these; each step is one transaction per
+    /// library, so a crash mid-round loses nothing and the next round finishes the work.
+    pub async fn run_upkeep(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         loop {
             match self
                 .library
                 .read(|connection| {
-                    Ok::<_, crate::CirculationError>(store::tenants_with_active_holds(connection)?)
+                    Ok::<_, crate::CirculationError>(store::tenants_with_patrons(connection)?)
                 })
                 .await
             {
                 Ok(tenants) => {
                     for tenant_id in tenants {
-                        // The holds were written under their tenant's scope; expiring them
-                        // is upkeep of that tenant's own rows.
+                        // The holds and loans were written under their tenant's scope;
+                        // this is upkeep of that tenant's own rows.
                         let scope = self.verifier.resumed_work_scope(&tenant_id);
-                        match self.expire_in(scope).await {
+                        match self.expire_in(scope.clone()).await {
                             Ok(round) if round.unfilled_expired + round.uncollected_expired > 0 => {
                                 tracing::info!(
                                     tenant_id,
@@ -420,17 +421,26 @@ impl CirculationService {
                             }
                             Ok(_) => {}
                             Err(error) => {
-                                tracing::warn!(tenant_id, %error, "hold expiry failed; it is tried again next round");
+                                tracing::warn!(tenant_id, %error, "hold expiry failed; it is tried again next round")
+                            }
+                        }
+                        match self.send_notices(scope).await {
+                            Ok(round) if round.queued > 0 => {
+                                tracing::info!(tenant_id, queued = round.queued, "notices queued")
+                            }
+                            Ok(_) => {}
+                            Err(error) => {
+                                tracing::warn!(tenant_id, %error, "queueing notices failed; it is tried again next round")
                             }
                         }
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "reading libraries with holds failed; tried again next round");
+                    tracing::warn!(%error, "reading the libraries failed; tried again next round")
                 }
             }
             tokio::select! {
-                () = tokio::time::sleep(EXPIRY_EVERY) => {}
+                () = tokio::time::sleep(UPKEEP_EVERY) => {}
                 _ = stop.changed() => {}
             }
             if *stop.borrow() {

@@ -8,6 +8,7 @@ mod accounts;
 mod context;
 mod desk;
 mod holds;
+mod notices;
 mod patrons;
 mod routing;
 mod settings;
@@ -20,6 +21,8 @@ use athenaeum_db::Database;
 use athenaeum_kernel::{ApiError, ErrorCode, Timestamp};
 use athenaeum_library_db::LibraryDatabase;
 use athenaeum_transport::Call;
+
+pub use notices::NoticeRound;
 
 use crate::api::*;
 use crate::error::CirculationError;

@@ -21,6 +21,7 @@ fn settings_view(settings: &Settings) -> CirculationSettings {
         refund_lost_fee_on_return: settings.refund_lost_fee_on_return,
         confirm_registrations: settings.confirm_registrations,
         registration_group_id: settings.registration_group_id.clone().map(ID::from),
+        library_name: settings.library_name.clone(),
     }
 }
 
@@ -118,6 +119,10 @@ impl CirculationService {
             .map_err(|message| refusal("timeZone", message))?;
         let currency =
             values::currency(&request.currency).map_err(|message| refusal("currency", message))?;
+        let library_name = match request.library_name.as_deref().map(str::trim) {
+            Some("") | None => None,
+            Some(name) => Some(name_of("libraryName", name)?),
+        };
         if !(0..=14).contains(&request.courtesy_notice_days) {
             return Err(refusal(
                 "courtesyNoticeDays",
@@ -145,6 +150,7 @@ impl CirculationService {
                     confirm_registrations: request.confirm_registrations,
                     registration_group_id: group,
                     updated_at: now,
+                    library_name,
                 };
                 store::save_settings(transaction, &scope, &row)?;
                 Ok(settings_view(&Settings::read(transaction, &scope)?))

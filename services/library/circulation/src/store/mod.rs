@@ -7,6 +7,7 @@
 mod accounts;
 mod holds;
 mod loans;
+mod notices;
 mod patrons;
 mod rules;
 mod settings;
@@ -14,6 +15,7 @@ mod settings;
 pub use accounts::*;
 pub use holds::*;
 pub use loans::*;
+pub use notices::*;
 pub use patrons::*;
 pub use rules::*;
 pub use settings::*;

@@ -20,6 +20,7 @@ pub struct SettingsRow {
     pub confirm_registrations: bool,
     pub registration_group_id: Option<String>,
     pub updated_at: Timestamp,
+    pub library_name: Option<String>,
 }
 
 /// Returns the tenant's settings, or `None` when it has saved none.

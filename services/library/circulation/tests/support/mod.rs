@@ -252,6 +252,7 @@ impl World {
                     refund_lost_fee_on_return: true,
                     confirm_registrations: true,
                     registration_group_id: Some(furnished.adult.clone()),
+                    library_name: Some("Northshire Libraries".into()),
                 },
             )
             .await
