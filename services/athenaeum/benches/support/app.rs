@@ -2,6 +2,7 @@
 //! and the library the benchmarks onboard.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use std::sync::Arc;
 
@@ -31,10 +32,18 @@ pub fn library() -> OnboardTenant {
 /// Returns the configuration of every service on `databases`, listening on a free
 /// loopback port, with `settings` (`ATHENAEUM__…` variables and their values) on top.
 pub fn bench_config(databases: &TestDatabases, settings: &[(&str, &str)]) -> Config {
+    config_on(&databases.config.url, &databases.data_path(), settings)
+}
+
+/// Returns the configuration of every service on the database at `url` (empty for
+/// SQLite files in `data_dir`), with its data in `data_dir`, listening on a free loopback
+/// port, with `settings` (`ATHENAEUM__…` variables and their values) on top. The
+/// application migrates the databases when it starts.
+pub fn config_on(url: &str, data_dir: &Path, settings: &[(&str, &str)]) -> Config {
     let environment: BTreeMap<String, String> = [
         ("ATHENAEUM__SERVER__LISTEN", "127.0.0.1:0".to_string()),
-        ("ATHENAEUM__DATA__DIR", databases.data_path().display().to_string()),
-        ("ATHENAEUM__DATABASE__URL", databases.config.url.clone()),
+        ("ATHENAEUM__DATA__DIR", data_dir.display().to_string()),
+        ("ATHENAEUM__DATABASE__URL", url.to_string()),
     ]
     .into_iter()
     .chain(settings.iter().map(|&(name, value)| (name, value.to_string())))
