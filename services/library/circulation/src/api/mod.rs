@@ -9,12 +9,14 @@
 mod accounts;
 mod desk;
 mod holds;
+mod imports;
 mod patrons;
 mod settings;
 
 pub use accounts::*;
 pub use desk::*;
 pub use holds::*;
+pub use imports::*;
 pub use patrons::*;
 pub use settings::*;
 
@@ -108,6 +110,12 @@ athenaeum_transport::service_api! {
         fn credit_account(Credit) -> PatronAccount;
         /// Counts loans in a period. Staff.
         fn loan_statistics(LoanStatisticsRequest) -> LoanStatistics;
+        /// Imports patrons from CSV text (Koha's borrowers export unless the request maps
+        /// the columns): a row whose card barcode is a patron's updates them, any other
+        /// creates one. Staff. Bad rows are problems in the report, named by row, and the
+        /// rest are imported, one transaction per 500 rows. `VALIDATION` for a file over
+        /// 20 MB, without a header, or missing a required column.
+        fn import_patrons(ImportPatrons) -> PatronImportReport;
     }
 }
 

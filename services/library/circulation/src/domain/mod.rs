@@ -6,5 +6,6 @@
 pub mod calendar;
 pub mod decisions;
 pub mod fines;
+pub mod patron_import;
 pub mod rules;
 pub mod values;

@@ -172,4 +172,16 @@ impl CirculationMutation {
         let (api, call) = parts(context)?;
         api.credit_account(call, input).await.map_err(to_graphql_error)
     }
+
+    /// Imports patrons from CSV text: a row whose card barcode is a patron's updates
+    /// them, any other creates one; bad rows are problems in the report, named by row,
+    /// and the rest are imported. `dryRun` counts without changing anything. Staff.
+    async fn import_patrons(
+        &self,
+        context: &Context<'_>,
+        input: ImportPatrons,
+    ) -> Result<PatronImportReport> {
+        let (api, call) = parts(context)?;
+        api.import_patrons(call, input).await.map_err(to_graphql_error)
+    }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod context;
 mod desk;
 mod holds;
+mod imports;
 mod notices;
 mod patrons;
 mod routing;
@@ -214,5 +215,6 @@ athenaeum_transport::implement_api! {
         fn get_account(PatronRef) -> PatronAccount => get_account_as;
         fn credit_account(Credit) -> PatronAccount => credit_account_as;
         fn loan_statistics(LoanStatisticsRequest) -> LoanStatistics => loan_statistics_as;
+        fn import_patrons(ImportPatrons) -> PatronImportReport => import_patrons_as;
     }
 }
