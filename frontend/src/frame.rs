@@ -47,6 +47,8 @@ pub struct Frame {
     pub signed_in_as: Option<String>,
     /// The visitor's library's slug, when signed in.
     pub home_slug: String,
+    /// Signed in to this page's library: the link to their own account shows.
+    pub member: bool,
     /// Staff of this page's library: the staff link shows.
     pub staff: bool,
     /// An admin of this page's library: the settings link shows.
@@ -77,6 +79,7 @@ impl Frame {
         let caller = visitor.caller.as_ref();
         Frame {
             title: title.into(),
+            member: slug.as_deref().is_some_and(|slug| visitor.belongs_to(slug)),
             staff: slug.as_deref().is_some_and(|slug| visitor.is_staff_of(slug)),
             admin: slug.as_deref().is_some_and(|slug| visitor.is_admin_of(slug)),
             operator: visitor.is_operator(),

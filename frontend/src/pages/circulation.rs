@@ -64,6 +64,7 @@ impl From<LoanData> for LoanRow {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HoldData {
+    pub id: String,
     pub title: Option<String>,
     pub status: String,
     pub position: Option<i64>,
@@ -73,9 +74,13 @@ pub(crate) struct HoldData {
 
 /// A hold as a row of a table.
 pub(crate) struct HoldRow {
+    pub id: String,
     pub title: String,
     pub status: String,
     pub pickup: String,
+    pub pickup_branch_id: String,
+    /// Whether it is still in the queue, where its pickup branch may change.
+    pub waiting: bool,
 }
 
 impl HoldRow {
@@ -97,8 +102,11 @@ impl HoldRow {
             other => other.to_string(),
         };
         HoldRow {
+            id: hold.id,
             title: hold.title.unwrap_or_else(|| "Untitled".to_string()),
+            waiting: hold.status == "WAITING",
             pickup: branch_name(&hold.pickup_branch_id),
+            pickup_branch_id: hold.pickup_branch_id,
             status,
         }
     }
@@ -185,6 +193,22 @@ impl Outcome {
     }
 }
 
+/// The outcome of renewing every loan: how many were renewed, and why the others were
+/// not, each named.
+pub(crate) fn renewed_all(renewed: i64, results: &[(String, bool, Vec<String>)]) -> Outcome {
+    let headline = format!(
+        "Renewed {renewed} of {} loan{}",
+        results.len(),
+        if results.len() == 1 { "" } else { "s" }
+    );
+    let reasons = results
+        .iter()
+        .filter(|(_, done, _)| !done)
+        .map(|(named, _, reasons)| format!("{named}: {}", reasons.join("; ")))
+        .collect();
+    Outcome { headline, reasons, ..Outcome::default() }
+}
+
 /// An address with its query parameters, leaving out empty ones.
 pub(crate) fn address(path: &str, parameters: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -213,6 +237,7 @@ mod tests {
     #[test]
     fn a_waiting_hold_says_its_place_in_the_queue_and_where_it_is_collected() {
         let hold = HoldData {
+            id: "h".to_string(),
             title: None,
             status: "WAITING".to_string(),
             position: Some(2),

@@ -11,6 +11,7 @@
 mod account;
 mod circulation;
 mod display;
+mod my_account;
 mod operator;
 mod public;
 mod settings;
@@ -31,6 +32,7 @@ use crate::session::{FORM_TOKEN_FIELD, Visitor};
 
 pub(crate) fn routes(config: &mut web::ServiceConfig) {
     account::routes(config);
+    my_account::routes(config);
     operator::routes(config);
     settings::routes(config);
     staff::routes(config);

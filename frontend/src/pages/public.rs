@@ -751,6 +751,9 @@ struct RecordPage {
     editions: Vec<RelatedView>,
     by_author: Vec<RelatedView>,
     author_search: String,
+    /// Where a signed-in member of this library may collect a hold (empty for anyone
+    /// else, who is offered no hold form).
+    pickup_branches: Vec<(String, String)>,
 }
 
 async fn record(
@@ -867,6 +870,11 @@ async fn record(
     }
     let branch_names: BTreeMap<String, String> =
         data.branches.nodes.into_iter().map(|branch| (branch.id, branch.name)).collect();
+    let pickup_branches = if ctx.visitor.belongs_to(&library.slug) {
+        branch_names.iter().map(|(id, name)| (id.clone(), name.clone())).collect()
+    } else {
+        Vec::new()
+    };
     let copies = record
         .items
         .nodes
@@ -934,6 +942,7 @@ async fn record(
             .as_deref()
             .map(|author| search(&related_query("author", author)))
             .unwrap_or_default(),
+        pickup_branches,
         record,
         frame,
     };
@@ -1119,6 +1128,7 @@ mod tests {
             editions: vec![related()],
             by_author: vec![related()],
             author_search: link().href,
+            pickup_branches: Vec::new(),
             record,
         }
     }

@@ -64,3 +64,14 @@ async function blockPatron(server, staffToken, { patronId, reason }) {
 }
 
 module.exports = { addPatronGroup, addPatron, addTitle, lend, placeHold, blockPatron };
+
+/** Opens online registration into `groupId`, confirmed at once. */
+async function openRegistration(server, adminToken, { groupId }) {
+  await server.graphql(
+    `mutation($input: SaveCirculationSettings!) { saveCirculationSettings(input: $input) { registrationGroupId } }`,
+    { input: { timeZone: 'Europe/London', currency: 'GBP', courtesyNoticeDays: 0, refundLostFeeOnReturn: true, confirmRegistrations: true, registrationGroupId: groupId } },
+    adminToken,
+  );
+}
+
+module.exports.openRegistration = openRegistration;

@@ -567,22 +567,6 @@ async fn renew(
     post.answer(&outcome, false)
 }
 
-/// The outcome of renewing every loan: how many were renewed, and why the others were
-/// not, each named.
-pub(crate) fn renewed_all(renewed: i64, results: &[(String, bool, Vec<String>)]) -> Outcome {
-    let headline = format!(
-        "Renewed {renewed} of {} loan{}",
-        results.len(),
-        if results.len() == 1 { "" } else { "s" }
-    );
-    let reasons = results
-        .iter()
-        .filter(|(_, done, _)| !done)
-        .map(|(named, _, reasons)| format!("{named}: {}", reasons.join("; ")))
-        .collect();
-    Outcome { headline, reasons, ..Outcome::default() }
-}
-
 async fn renew_all(
     request: HttpRequest,
     web: web::Data<Web>,
@@ -611,7 +595,7 @@ async fn renew_all(
                 .iter()
                 .map(|one| (one.loan.named(), one.renewed, one.decision.reasons()))
                 .collect();
-            renewed_all(result.renewed, &results)
+            circulation::renewed_all(result.renewed, &results)
         }
         Err(error) => match post.problem(&error, "") {
             Ok(outcome) => outcome,
