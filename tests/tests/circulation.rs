@@ -7,7 +7,12 @@
 use athenaeum_e2e::{Deployment, data, error_code, every_deployment};
 use serde_json::{Value, json};
 
-async fn call(deployment: &Deployment, token: Option<&str>, query: &str, variables: Value) -> Value {
+async fn call(
+    deployment: &Deployment,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Value {
     let answer = deployment.graphql(query, variables, token).await;
     assert!(answer.get("errors").is_none(), "{query}: {answer}");
     answer["data"].clone()

@@ -13,7 +13,9 @@ use async_graphql::ID;
 use athenaeum_circulation::CirculationService;
 use athenaeum_circulation::api::*;
 use athenaeum_library_db::LibraryDatabase;
-use athenaeum_mail::{MailConfig, MailTransport, MailWorker, SmtpConfig, SmtpSecurity, TransportKind};
+use athenaeum_mail::{
+    MailConfig, MailTransport, MailWorker, SmtpConfig, SmtpSecurity, TransportKind,
+};
 use athenaeum_testkit::{SmtpServer, both_backends};
 use support::*;
 
@@ -26,12 +28,25 @@ fn mail_worker(world: &World, server: &SmtpServer) -> MailWorker {
     let config = MailConfig {
         transport: TransportKind::Smtp,
         from: "Northshire Libraries <no-reply@library.example>".to_string(),
-        smtp: SmtpConfig { host: server.host().to_string(), port: server.port(), security: SmtpSecurity::None, timeout_seconds: 5, ..SmtpConfig::default() },
+        smtp: SmtpConfig {
+            host: server.host().to_string(),
+            port: server.port(),
+            security: SmtpSecurity::None,
+            timeout_seconds: 5,
+            ..SmtpConfig::default()
+        },
         retry_base_seconds: 0,
         ..MailConfig::default()
     };
-    let transport = MailTransport::from_config(&config, &world.db.databases.data_path().join("mail")).unwrap();
-    MailWorker::new(world.db.database.clone(), Arc::new(athenaeum_circulation::mail::CirculationMail), transport, config).unwrap()
+    let transport =
+        MailTransport::from_config(&config, &world.db.databases.data_path().join("mail")).unwrap();
+    MailWorker::new(
+        world.db.database.clone(),
+        Arc::new(athenaeum_circulation::mail::CirculationMail),
+        transport,
+        config,
+    )
+    .unwrap()
 }
 
 both_backends! {

@@ -421,22 +421,22 @@ impl CirculationService {
                             }
                             Ok(_) => {}
                             Err(error) => {
-                                tracing::warn!(tenant_id, %error, "hold expiry failed; it is tried again next round")
+                                tracing::warn!(tenant_id, %error, "hold expiry failed; it is tried again next round");
                             }
                         }
                         match self.send_notices(scope).await {
                             Ok(round) if round.queued > 0 => {
-                                tracing::info!(tenant_id, queued = round.queued, "notices queued")
+                                tracing::info!(tenant_id, queued = round.queued, "notices queued");
                             }
                             Ok(_) => {}
                             Err(error) => {
-                                tracing::warn!(tenant_id, %error, "queueing notices failed; it is tried again next round")
+                                tracing::warn!(tenant_id, %error, "queueing notices failed; it is tried again next round");
                             }
                         }
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "reading the libraries failed; tried again next round")
+                    tracing::warn!(%error, "reading the libraries failed; tried again next round");
                 }
             }
             tokio::select! {
